@@ -1,0 +1,51 @@
+"""The few helpers that must touch Streamlit: cached loaders and the session's own models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from cnnviz import data, models
+from cnnviz.models import LayeredCNN
+
+TRAINED_MODELS_KEY = "trained_models"
+
+
+@dataclass
+class SessionModel:
+    """A model trained in this browser session, with its card."""
+
+    model: LayeredCNN
+    card: dict[str, Any]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def pretrained(name: str) -> LayeredCNN:
+    """A shipped model, loaded once per server and shared read-only by every session."""
+    return models.load_pretrained(name)
+
+
+@st.cache_resource(max_entries=6, show_spinner="Loading the dataset...")
+def split(name: str, train: bool) -> data.Split:
+    """A dataset split as uint8 tensors, read once per server."""
+    return data.load_split(name, train)
+
+
+def trained_models() -> dict[str, SessionModel]:
+    """Models trained in this browser session, by display name (newest last)."""
+    return st.session_state.setdefault(TRAINED_MODELS_KEY, {})
+
+
+def model_choices() -> dict[str, str]:
+    """Display label -> key for every model a page can show: shipped ones, then this session's."""
+    choices = {f"{models.MODEL_TITLES[n]} (shipped)": f"shipped:{n}" for n in models.pretrained_names()}
+    choices.update({f"{label} (trained here)": f"session:{label}" for label in trained_models()})
+    return choices
+
+
+def get_model(key: str) -> LayeredCNN:
+    """The model behind a key from model_choices()."""
+    kind, name = key.split(":", 1)
+    return pretrained(name) if kind == "shipped" else trained_models()[name].model

@@ -1,0 +1,107 @@
+"""Weights as safetensors files that carry their own card (what, how and how well it was trained).
+
+The card is stored in the safetensors metadata, so a single downloaded file is self-describing, and
+also written beside it as ``NAME.json`` for people to read. Nothing here ever unpickles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from cnnviz.models import MODELS, LayeredCNN, build_model
+
+MAX_WEIGHTS_BYTES = 50 * 1024 * 1024
+REQUIRED_CARD_KEYS = ("model", "dataset")
+
+
+class WeightsError(ValueError):
+    """A weights file that is missing, corrupt, or does not fit the model it claims to be."""
+
+
+def card_path(weights_path: str | os.PathLike) -> Path:
+    """The human-readable card beside a weights file."""
+    return Path(weights_path).with_suffix(".json")
+
+
+def weights_to_bytes(model: LayeredCNN, card: dict[str, Any]) -> bytes:
+    """Serialise a model's state and card to safetensors bytes (for saving or downloading)."""
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    return st_save(state, metadata={"card": json.dumps(card, sort_keys=True)})
+
+
+def save_weights(model: LayeredCNN, path: str | os.PathLike, card: dict[str, Any]) -> Path:
+    """Write NAME.safetensors and NAME.json; returns the weights path."""
+    missing = [k for k in REQUIRED_CARD_KEYS if k not in card]
+    if missing:
+        raise ValueError(f"The card needs {', '.join(missing)}.")
+    path = Path(path).with_suffix(".safetensors")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(weights_to_bytes(model, card))
+    card_path(path).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def _read_card(data: bytes) -> dict[str, Any]:
+    """The card from the safetensors header, parsed as JSON without touching the tensors."""
+    if len(data) < 8:
+        raise WeightsError("This is not a safetensors weights file: it is too short.")
+    header_len = int.from_bytes(data[:8], "little")
+    if header_len <= 0 or 8 + header_len > len(data):
+        raise WeightsError("This is not a safetensors weights file (its header is damaged).")
+    try:
+        header = json.loads(data[8:8 + header_len])
+        card = json.loads(header["__metadata__"]["card"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise WeightsError("The weights file has no readable card: it was not saved by cnnviz.") from exc
+    if not isinstance(card, dict) or any(k not in card for k in REQUIRED_CARD_KEYS):
+        raise WeightsError("The weights card does not say which model and dataset it is for.")
+    return card
+
+
+def weights_from_bytes(data: bytes) -> tuple[LayeredCNN, dict[str, Any]]:
+    """A model in eval mode and its card from safetensors bytes; WeightsError on anything wrong."""
+    if len(data) > MAX_WEIGHTS_BYTES:
+        raise WeightsError(f"The weights file is larger than {MAX_WEIGHTS_BYTES // 2**20} MB.")
+    card = _read_card(data)
+    if card["model"] not in MODELS:
+        raise WeightsError(f"The card names an unknown model {card['model']!r}.")
+    try:
+        model = build_model(card["model"], card["dataset"])
+        state = st_load(data)
+    except (ValueError, KeyError, SafetensorError) as exc:
+        raise WeightsError(f"The weights file is corrupt or does not match its card: {exc}") from exc
+    _check_state(model, state)
+    model.load_state_dict(state)
+    return model.eval(), card
+
+
+def _check_state(model: LayeredCNN, state: dict[str, torch.Tensor]) -> None:
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    extra = sorted(set(state) - set(expected))
+    if missing or extra:
+        raise WeightsError(f"The weights do not fit {type(model).__name__}: missing {missing[:3]}, "
+                           f"unexpected {extra[:3]}.")
+    for key, tensor in state.items():
+        if tensor.shape != expected[key].shape:
+            raise WeightsError(f"{key} has shape {tuple(tensor.shape)}, the model needs "
+                               f"{tuple(expected[key].shape)}.")
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise WeightsError(f"{key} contains NaN or infinite values.")
+
+
+def load_weights(path: str | os.PathLike) -> tuple[LayeredCNN, dict[str, Any]]:
+    """A model and its card from a .safetensors file on disk."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"No weights file at {path}. Train one with `python -m cnnviz train`.")
+    return weights_from_bytes(path.read_bytes())
+

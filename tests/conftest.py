@@ -1,0 +1,29 @@
+"""Shared fixtures: real MNIST splits (fail under CI when missing, skip elsewhere)."""
+
+import os
+
+import pytest
+
+from cnnviz import data
+
+
+def require_dataset(name: str) -> None:
+    """Skip (or, under CI, fail) when a dataset's files are not on disk."""
+    if data.is_available(name):
+        return
+    message = f"{name} files not found under {data.data_dir()} (set CNNVIZ_DATA)"
+    if os.environ.get("CNNVIZ_REQUIRE_DATA") or os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def mnist_test() -> data.Split:
+    require_dataset("mnist")
+    return data.load_split("mnist", train=False, download=False)
+
+
+@pytest.fixture(scope="session")
+def mnist_train() -> data.Split:
+    require_dataset("mnist")
+    return data.load_split("mnist", train=True, download=False)
