@@ -1,12 +1,20 @@
-"""Convolution arithmetic: output sizes (PyTorch's exact semantics) and their filled-in formulas.
+"""Convolution arithmetic: output sizes, padding and a sliding-window stepper, all PyTorch-exact.
 
 Each size function raises ``ValueError`` with a sentence a student understands exactly where
-PyTorch refuses the configuration or would produce an empty output.
+PyTorch refuses the configuration or would produce an empty output. ``convolve`` computes a whole
+convolution at once (vectorised); ``window`` explains one output cell: patch, taps, products, sum.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_NUMPY_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def _check_positive(**values: int) -> None:
@@ -115,3 +123,142 @@ def _result(compute) -> str:
 def same_padding(kernel: int, dilation: int = 1) -> int:
     """The padding that keeps the size at stride 1 for an odd dilated kernel (floor for even ones)."""
     return math.floor(dilation * (kernel - 1) / 2)
+
+
+def pad(x: np.ndarray, padding: int, mode: str = "zeros") -> np.ndarray:
+    """Pad the last two axes by `padding` on every side, as torch.nn.functional.pad does for `mode`."""
+    if mode not in PADDING_MODES:
+        raise ValueError(f"Unknown padding mode {mode!r}; choose one of {', '.join(PADDING_MODES)}.")
+    _check_non_negative(padding=padding)
+    height, width = x.shape[-2:]
+    if mode == "reflect" and padding >= min(height, width):
+        raise ValueError(
+            f"Reflect padding must be smaller than the input ({height}×{width}); got {padding}. "
+            "Reflection mirrors the pixels next to the border, so it needs that many pixels "
+            "beyond the edge one. Use less padding or another padding mode."
+        )
+    if mode == "circular" and padding > min(height, width):
+        raise ValueError(
+            f"Circular padding can be at most the input size ({height}×{width}); got {padding}. "
+            "More would wrap around the image more than once. Use less padding or another mode."
+        )
+    widths = [(0, 0)] * (x.ndim - 2) + [(padding, padding)] * 2
+    return np.pad(x, widths, mode=_NUMPY_PAD_MODES[mode])
+
+
+@dataclass(frozen=True)
+class Convolution:
+    """A whole 2-D convolution: the padded input, the filters and every output value."""
+
+    padded: np.ndarray  # (C, H + 2p, W + 2p)
+    weight: np.ndarray  # (F, C, kh, kw)
+    bias: np.ndarray  # (F,)
+    stride: int
+    padding: int
+    dilation: int
+    padding_mode: str
+    output: np.ndarray  # (F, out_h, out_w)
+
+    @property
+    def positions(self) -> int:
+        """How many places the window visits (output cells per filter)."""
+        return self.output.shape[1] * self.output.shape[2]
+
+    def cell(self, position: int) -> tuple[int, int]:
+        """The output (row, col) the window fills at step `position` (row-major order)."""
+        if not 0 <= position < self.positions:
+            raise ValueError(f"Step {position} is outside 0..{self.positions - 1}.")
+        return divmod(position, self.output.shape[2])
+
+
+@dataclass(frozen=True)
+class Window:
+    """One step of the sliding window: what it sees, what it multiplies and the cell it fills."""
+
+    position: int
+    row: int  # output cell
+    col: int
+    filter: int
+    rows: np.ndarray  # (kh,) padded-input row of each tap
+    cols: np.ndarray  # (kw,) padded-input column of each tap
+    patch: np.ndarray  # (C, kh, kw) input values under the taps
+    kernel: np.ndarray  # (C, kh, kw)
+    products: np.ndarray  # (C, kh, kw)
+    channel_sums: np.ndarray  # (C,)
+    bias: float
+    value: float  # sum of products + bias = output[filter, row, col]
+
+
+def _as_chw(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim == 2:
+        return image[None]
+    if image.ndim != 3:
+        raise ValueError(f"The input must be H×W or C×H×W; got shape {image.shape}.")
+    return image
+
+
+def _as_fckk(weight: np.ndarray, channels: int) -> np.ndarray:
+    weight = np.asarray(weight, dtype=np.float64)
+    if weight.ndim == 2:
+        weight = np.broadcast_to(weight, (1, channels, *weight.shape))
+    if weight.ndim != 4 or weight.shape[1] != channels:
+        raise ValueError(
+            f"Each filter needs one kernel slice per input channel ({channels}); got weights of shape "
+            f"{weight.shape} (expected filters×{channels}×kh×kw)."
+        )
+    return weight
+
+
+def convolve(image: np.ndarray, weight: np.ndarray, bias: float | np.ndarray | None = None, *,
+             stride: int = 1, padding: int = 0, dilation: int = 1,
+             padding_mode: str = "zeros") -> Convolution:
+    """Convolve (cross-correlate, like PyTorch) an H×W or C×H×W input with a 2-D kernel or F×C×kh×kw filters."""
+    x = _as_chw(image)
+    w = _as_fckk(weight, x.shape[0])
+    b = np.broadcast_to(np.asarray(0.0 if bias is None else bias, dtype=np.float64), (w.shape[0],))
+    out_h = conv_output_size(x.shape[1], w.shape[2], stride, padding, dilation)
+    out_w = conv_output_size(x.shape[2], w.shape[3], stride, padding, dilation)
+    padded = pad(x, padding, padding_mode)
+    span = (dilation * (w.shape[2] - 1) + 1, dilation * (w.shape[3] - 1) + 1)
+    views = sliding_window_view(padded, span, axis=(1, 2))  # (C, H', W', span_h, span_w)
+    taps = views[:, : (out_h - 1) * stride + 1 : stride, : (out_w - 1) * stride + 1 : stride,
+                 ::dilation, ::dilation]
+    output = np.einsum("chwij,fcij->fhw", taps, w, optimize=True) + b[:, None, None]
+    return Convolution(padded, w, b.copy(), stride, padding, dilation, padding_mode, output)
+
+
+def window(conv: Convolution, position: int, filter: int = 0) -> Window:
+    """Explain one output cell: the taps the dilated kernel covers, their products and the sum."""
+    row, col = conv.cell(position)
+    kh, kw = conv.weight.shape[2:]
+    rows = row * conv.stride + conv.dilation * np.arange(kh)
+    cols = col * conv.stride + conv.dilation * np.arange(kw)
+    patch = conv.padded[:, rows[:, None], cols[None, :]]
+    kernel = conv.weight[filter]
+    products = patch * kernel
+    channel_sums = products.sum(axis=(1, 2))
+    bias = float(conv.bias[filter])
+    return Window(position, row, col, filter, rows, cols, patch, kernel, products, channel_sums,
+                  bias, float(channel_sums.sum() + bias))
+
+
+def format_number(value: float) -> str:
+    """A short, exact-looking number: integers without decimals, others to 3 significant digits."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.3g}"
+
+
+def window_equation(win: Window, channel: int | None = None, max_terms: int = 49) -> str:
+    """The multiply-and-sum written out with the actual numbers, e.g. `(1×-1) + (0×0) + 0.5 = 4`."""
+    channels = range(win.patch.shape[0]) if channel is None else [channel]
+    terms = [f"({format_number(p)}×{format_number(k)})"
+             for c in channels for p, k in zip(win.patch[c].ravel(), win.kernel[c].ravel())]
+    if len(terms) > max_terms:
+        terms = terms[: max_terms - 1] + [f"… {len(terms) - max_terms + 1} more"]
+    total = win.channel_sums[channel] if channel is not None else win.value
+    bias = ""
+    if channel is None and win.bias:
+        bias = f" {'-' if win.bias < 0 else '+'} {format_number(abs(win.bias))}"
+    return " + ".join(terms) + bias + f" = {format_number(total)}"
