@@ -220,12 +220,24 @@ def convolve(image: np.ndarray, weight: np.ndarray, bias: float | np.ndarray | N
     out_h = conv_output_size(x.shape[1], w.shape[2], stride, padding, dilation)
     out_w = conv_output_size(x.shape[2], w.shape[3], stride, padding, dilation)
     padded = pad(x, padding, padding_mode)
-    span = (dilation * (w.shape[2] - 1) + 1, dilation * (w.shape[3] - 1) + 1)
-    views = sliding_window_view(padded, span, axis=(1, 2))  # (C, H', W', span_h, span_w)
-    taps = views[:, : (out_h - 1) * stride + 1 : stride, : (out_w - 1) * stride + 1 : stride,
-                 ::dilation, ::dilation]
+    taps = _taps(padded, w.shape[2:], stride, dilation, (out_h, out_w))
     output = np.einsum("chwij,fcij->fhw", taps, w, optimize=True) + b[:, None, None]
     return Convolution(padded, w, b.copy(), stride, padding, dilation, padding_mode, output)
+
+
+def _taps(padded: np.ndarray, kernel: tuple[int, int], stride: int, dilation: int,
+          out: tuple[int, int]) -> np.ndarray:
+    """A (C, out_h, out_w, kh, kw) view of the input under every window's taps (no copy)."""
+    span = (dilation * (kernel[0] - 1) + 1, dilation * (kernel[1] - 1) + 1)
+    views = sliding_window_view(padded, span, axis=(1, 2))  # (C, H', W', span_h, span_w)
+    return views[:, : (out[0] - 1) * stride + 1 : stride, : (out[1] - 1) * stride + 1 : stride,
+                 ::dilation, ::dilation]
+
+
+def channel_contributions(conv: Convolution, filter: int = 0) -> np.ndarray:
+    """(C, out_h, out_w): what each input channel adds to one filter's map (they sum, plus bias, to it)."""
+    taps = _taps(conv.padded, conv.weight.shape[2:], conv.stride, conv.dilation, conv.output.shape[1:])
+    return np.einsum("chwij,cij->chw", taps, conv.weight[filter], optimize=True)
 
 
 def window(conv: Convolution, position: int, filter: int = 0) -> Window:

@@ -206,3 +206,15 @@ def test_full_digit_is_fast():
     for _ in range(20):
         conv.convolve(image, np.ones((3, 3)), padding=1, padding_mode="reflect")
     assert (time.perf_counter() - start) / 20 < 0.01
+
+
+def test_channel_contributions_sum_to_the_output():
+    rng = np.random.default_rng(1)
+    result = conv.convolve(rng.normal(size=(3, 6, 7)), rng.normal(size=(2, 3, 3, 3)), bias=[0.5, -1],
+                           padding=1, stride=2)
+    for f in range(2):
+        parts = conv.channel_contributions(result, f)
+        assert parts.shape == (3, 3, 4)
+        np.testing.assert_allclose(parts.sum(axis=0) + result.bias[f], result.output[f])
+        single = conv.convolve(result.padded[1], result.weight[f, 1], stride=2).output[0]
+        np.testing.assert_allclose(parts[1], single)

@@ -1,0 +1,223 @@
+"""Figures for the convolution playground: the padded input with the sliding window, the kernel,
+the output filling in, side-by-side overviews for large images and the 3-D multi-filter picture.
+
+Cells are indexed like the unpadded input (padding cells have negative or too-large indices), so
+hovering a cell names the pixel a student would point at.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from cnnviz.conv import Convolution, Window, channel_contributions, format_number
+
+WINDOW_COLOUR = "#d62728"
+PADDING_COLOUR = "#b0b0b0"
+TEXT_LIMIT = 15  # show values as text on grids at most this many cells wide
+CHANNEL_NAMES = ("red", "green", "blue")
+
+
+def _scale(values: np.ndarray, signed: bool | None = None) -> dict:
+    """Greys for images, a zero-centred red-blue for anything with negative values."""
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if signed or (signed is None and low < 0):
+        bound = max(abs(low), abs(high)) or 1.0
+        return {"colorscale": "RdBu_r", "zmin": -bound, "zmax": bound}
+    return {"colorscale": "Greys_r", "zmin": low, "zmax": high if high > low else low + 1}
+
+
+def _text(values: np.ndarray) -> np.ndarray:
+    return np.vectorize(lambda v: "" if np.isnan(v) else format_number(v), otypes=[object])(values)
+
+
+def _heatmap(values: np.ndarray, x: np.ndarray, y: np.ndarray, hover: str, show_text: bool,
+             scale: dict, **kwargs) -> dict:
+    trace = dict(type="heatmap", z=values, x=x, y=y, showscale=False, xgap=1, ygap=1, hoverongaps=False,
+                 hovertemplate=hover + "<extra></extra>", **scale, **kwargs)
+    if show_text:
+        trace.update(text=_text(values), texttemplate="%{text}")
+    return trace
+
+
+def _axes(axis: str = "", domain: tuple[float, float] = (0.0, 1.0), ticks: bool = True) -> dict:
+    """One square grid panel: x along the top like a matrix, rows growing downwards."""
+    common = dict(showgrid=False, zeroline=False, constrain="domain", dtick=1, showticklabels=ticks)
+    return {f"xaxis{axis}": dict(common, side="top", domain=domain, anchor=f"y{axis}"),
+            f"yaxis{axis}": dict(common, autorange="reversed", scaleanchor=f"x{axis}", anchor=f"x{axis}")}
+
+
+def _figure(traces: list[dict], shapes: list[dict], title: str, height: int, top: int = 60,
+            **layout) -> go.Figure:
+    """Build the figure in one pass (plotly validates once, not once per added shape)."""
+    layout = dict(title=dict(text=title, font_size=14), height=height, shapes=shapes,
+                  margin=dict(l=10, r=10, t=top, b=10), plot_bgcolor="white", **layout)
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def _box(x0: float, x1: float, y0: float, y1: float, colour: str, width: int = 3, axis: str = "",
+         **kwargs) -> dict:
+    return dict(type="rect", x0=x0 - 0.5, x1=x1 + 0.5, y0=y0 - 0.5, y1=y1 + 0.5, xref=f"x{axis}",
+                yref=f"y{axis}", line=dict(color=colour, width=width), **kwargs)
+
+
+def input_figure(conv: Convolution, win: Window | None, channel: int = 0, crop: tuple[slice, slice] | None = None,
+                 title: str = "Input (padding in grey)", height: int = 420) -> go.Figure:
+    """The padded input: real pixels in grey levels, padding greyed out and fenced, window taps outlined."""
+    p = conv.padding
+    rows, cols = crop or (slice(0, conv.padded.shape[1]), slice(0, conv.padded.shape[2]))
+    values = conv.padded[channel, rows, cols]
+    y = np.arange(conv.padded.shape[1])[rows] - p
+    x = np.arange(conv.padded.shape[2])[cols] - p
+    height_in, width_in = conv.padded.shape[1] - 2 * p, conv.padded.shape[2] - 2 * p
+    inside = ((y >= 0) & (y < height_in))[:, None] & ((x >= 0) & (x < width_in))[None, :]
+    show_text = values.shape[1] <= TEXT_LIMIT
+    scale = _scale(conv.padded[channel, p:p + height_in, p:p + width_in])
+    traces = [_heatmap(np.where(inside, values, np.nan), x, y, "row %{y}, col %{x}: %{z}", show_text, scale)]
+    shapes = []
+    if p:
+        traces.append(_heatmap(np.where(inside, np.nan, values), x, y,
+                               f"padding ({conv.padding_mode}) at row %{{y}}, col %{{x}}: %{{z}}",
+                               show_text, {"colorscale": [[0, "#e6e6e6"], [1, PADDING_COLOUR]]},
+                               zmin=scale["zmin"], zmax=scale["zmax"], opacity=0.7))
+        shapes.append(_box(0, width_in - 1, 0, height_in - 1, "#1f77b4", 2, line_dash="dash"))
+    if win is not None:
+        shapes += _window_shapes(win, p)
+    return _figure(traces, shapes, title, height, **_axes())
+
+
+def _window_shapes(win: Window, padding: int, axis: str = "") -> list[dict]:
+    """The window's span lightly shaded, and every tap the (dilated) kernel touches outlined."""
+    rows, cols = win.rows - padding, win.cols - padding
+    span = _box(cols[0], cols[-1], rows[0], rows[-1], WINDOW_COLOUR, 0, axis, fillcolor=WINDOW_COLOUR,
+                opacity=0.12, layer="above")
+    return [span] + [_box(c, c, r, r, WINDOW_COLOUR, 3, axis) for r in rows for c in cols]
+
+
+def window_crop(conv: Convolution, win: Window, margin: int = 2) -> tuple[slice, slice]:
+    """The padded-input neighbourhood around the window, for the zoomed step-by-step view."""
+    h, w = conv.padded.shape[1:]
+    return (slice(max(0, win.rows[0] - margin), min(h, win.rows[-1] + margin + 1)),
+            slice(max(0, win.cols[0] - margin), min(w, win.cols[-1] + margin + 1)))
+
+
+def kernel_figure(kernel: np.ndarray, title: str = "Kernel", height: int = 260) -> go.Figure:
+    """The kernel's weights with their values written in, red positive and blue negative."""
+    kh, kw = kernel.shape
+    trace = _heatmap(kernel, np.arange(kw), np.arange(kh), "weight [%{y}, %{x}] = %{z}", True,
+                     _scale(kernel, signed=True))
+    return _figure([trace], [], title, height, **_axes())
+
+
+def products_figure(win: Window, channel: int = 0, height: int = 260) -> go.Figure:
+    """Input value × weight for every tap, the numbers that add up to the output cell."""
+    products = win.products[channel]
+    kh, kw = products.shape
+    custom = np.stack([win.patch[channel], win.kernel[channel]], axis=-1)
+    trace = _heatmap(products, np.arange(kw), np.arange(kh), "%{customdata[0]} × %{customdata[1]} = %{z}",
+                     True, _scale(products, signed=True), customdata=custom)
+    return _figure([trace], [], f"Products (sum {format_number(win.channel_sums[channel])})", height, **_axes())
+
+
+def output_figure(output: np.ndarray, position: int | None, crop: tuple[slice, slice] | None = None,
+                  title: str = "Output", height: int = 420, reveal: bool = True) -> go.Figure:
+    """The output map; with reveal, cells after the current step stay blank until the window gets there."""
+    out_h, out_w = output.shape
+    order = np.arange(out_h * out_w).reshape(out_h, out_w)
+    values = np.where(order <= position, output, np.nan) if reveal and position is not None else output
+    rows, cols = crop or (slice(0, out_h), slice(0, out_w))
+    shown = values[rows, cols]
+    y, x = np.arange(out_h)[rows], np.arange(out_w)[cols]
+    trace = _heatmap(shown, x, y, "output [%{y}, %{x}] = %{z}", shown.shape[1] <= TEXT_LIMIT, _scale(output))
+    shapes = [_box(x[0], x[-1], y[0], y[-1], "#888888", 1)]
+    if position is not None:
+        r, c = divmod(position, out_w)
+        shapes.append(_box(c, c, r, r, WINDOW_COLOUR))
+    return _figure([trace], shapes, title, height, **_axes())
+
+
+def output_crop(output_shape: tuple[int, int], position: int, margin: int = 3) -> tuple[slice, slice]:
+    """The output neighbourhood around the cell being filled."""
+    r, c = divmod(position, output_shape[1])
+    return (slice(max(0, r - margin), min(output_shape[0], r + margin + 1)),
+            slice(max(0, c - margin), min(output_shape[1], c + margin + 1)))
+
+
+def _panel_domains(widths: list[float], gap: float = 0.04) -> list[tuple[float, float]]:
+    total = sum(widths) + gap * (len(widths) - 1)
+    domains, start = [], 0.0
+    for width in widths:
+        domains.append((start / total, (start + width) / total))
+        start += width + gap
+    return domains
+
+
+def _side_by_side(panels: list[tuple[np.ndarray, np.ndarray, np.ndarray, str, dict, str]],
+                  widths: list[float], text_limit: int) -> tuple[list[dict], dict]:
+    """Heatmap panels in one row (plain axes, no make_subplots), each titled underneath."""
+    traces, layout = [], {}
+    for k, ((values, x, y, hover, scale, title), domain) in enumerate(zip(panels, _panel_domains(widths))):
+        axis = "" if k == 0 else str(k + 1)
+        traces.append(_heatmap(values, x, y, hover, values.shape[1] <= text_limit, scale,
+                               xaxis=f"x{axis}", yaxis=f"y{axis}"))
+        axes = _axes(axis, domain, ticks=False)
+        axes[f"xaxis{axis}"].update(title=dict(text=title, standoff=4), side="bottom")
+        layout.update(axes)
+    return traces, layout
+
+
+def overview_figure(conv: Convolution, win: Window, channel: int = 0, filter: int = 0,
+                    height: int = 420) -> go.Figure:
+    """Input, kernel and output side by side for large images, the window and its cell outlined."""
+    p = conv.padding
+    image, kernel, output = conv.padded[channel], conv.weight[filter, channel], conv.output[filter]
+    in_h, in_w = image.shape[0] - 2 * p, image.shape[1] - 2 * p
+    panels = [
+        (image, np.arange(image.shape[1]) - p, np.arange(image.shape[0]) - p, "row %{y}, col %{x}: %{z}",
+         _scale(image[p:p + in_h, p:p + in_w]), f"input {in_h}×{in_w}" + (f" + padding {p}" if p else "")),
+        (kernel, np.arange(kernel.shape[1]), np.arange(kernel.shape[0]), "weight [%{y}, %{x}] = %{z}",
+         _scale(kernel, signed=True), f"kernel {kernel.shape[0]}×{kernel.shape[1]}"),
+        (output, np.arange(output.shape[1]), np.arange(output.shape[0]), "output [%{y}, %{x}] = %{z}",
+         _scale(output), f"output {output.shape[0]}×{output.shape[1]}"),
+    ]
+    traces, layout = _side_by_side(panels, [0.44, 0.12, 0.44], text_limit=7)
+    shapes = [_box(win.cols[0] - p, win.cols[-1] - p, win.rows[0] - p, win.rows[-1] - p, WINDOW_COLOUR, 2),
+              _box(win.col, win.col, win.row, win.row, WINDOW_COLOUR, 2, "3")]
+    if p:
+        shapes.append(_box(0, in_w - 1, 0, in_h - 1, "#1f77b4", 1, line_dash="dash"))
+    return _figure(traces, shapes, "", height, top=10, **layout)
+
+
+def channel_sum_figure(conv: Convolution, filter: int = 0, height: int = 300) -> go.Figure:
+    """How one filter sums over input channels: each channel's contribution, then their sum plus bias."""
+    parts = channel_contributions(conv, filter)
+    channels = parts.shape[0]
+    names = CHANNEL_NAMES if channels == 3 else tuple(f"channel {c}" for c in range(channels))
+    scale = _scale(np.concatenate([parts.ravel(), conv.output[filter].ravel()]))
+    out_h, out_w = conv.output.shape[1:]
+    x, y = np.arange(out_w), np.arange(out_h)
+    panels = [(values, x, y, "[%{y}, %{x}] = %{z}", scale, f"{name} ∗ its slice" + (" +" if c < channels - 1 else " ="))
+              for c, (values, name) in enumerate(zip(parts, names))]
+    panels.append((conv.output[filter], x, y, "[%{y}, %{x}] = %{z}", scale,
+                   f"sum + bias {format_number(conv.bias[filter])}"))
+    traces, layout = _side_by_side(panels, [1.0] * (channels + 1), text_limit=7)
+    return _figure(traces, [], f"Filter {filter}: one kernel slice per input channel, added up", height, **layout)
+
+
+def volume_figure(conv: Convolution, height: int = 480) -> go.Figure:
+    """The output volume in 3-D: one 2-D map per filter, stacked so depth = number of filters."""
+    maps = conv.output
+    filters, out_h, out_w = maps.shape
+    xs, ys = np.meshgrid(np.arange(out_w), np.arange(out_h))
+    scale = _scale(maps)
+    traces = [dict(type="surface", x=xs, y=ys, z=np.full(xs.shape, f, dtype=float), surfacecolor=maps[f],
+                   cmin=scale["zmin"], cmax=scale["zmax"], colorscale=scale["colorscale"], showscale=f == 0,
+                   name=f"filter {f}", customdata=maps[f],
+                   hovertemplate=f"filter {f}<br>" + "row %{y}, col %{x}: %{customdata:.4g}<extra></extra>")
+              for f in range(filters)]
+    scene = dict(xaxis_title="col", yaxis=dict(title="row", autorange="reversed"),
+                 zaxis=dict(title="filter", dtick=1), aspectmode="manual",
+                 aspectratio=dict(x=1, y=out_h / out_w, z=0.3 * max(2, filters)))
+    return _figure(traces, [], f"Output volume {out_h}×{out_w}×{filters}: one map per filter", height,
+                   top=40, scene=scene)
