@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cnnviz.augment import augment
 from cnnviz.data import Split, load_split, to_model_input
 from cnnviz.models import LayeredCNN, build_model
 
@@ -38,6 +39,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     augment: bool = False
+    precision: str = "auto"
+    channels_last: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +71,8 @@ class EpochRecord:
     test_loss: float
     test_accuracy: float
     elapsed: float
+    samples_per_s: float = 0.0
+    eta: float = 0.0
 
 
 def available_devices() -> list[str]:
@@ -90,10 +95,14 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+_SEED_LOCK = threading.Lock()
+
+
 def make_model(config: TrainConfig) -> LayeredCNN:
-    """A freshly initialised, seeded model for a config."""
-    torch.manual_seed(config.seed)
-    return build_model(config.model, config.dataset)
+    """A freshly initialised, seeded model for a config (safe to call from several threads)."""
+    with _SEED_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        return build_model(config.model, config.dataset)
 
 
 def _optimizer(config: TrainConfig, model: LayeredCNN) -> torch.optim.Optimizer:
@@ -135,51 +144,82 @@ def evaluate(model: LayeredCNN, split: Split, device: torch.device | str = "cpu"
     return loss, (probs.argmax(1) == labels).float().mean().item()
 
 
+def autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
+    """The reduced precision to train in, or None for float32 ('auto': bf16 on CUDA only)."""
+    if config.precision == "fp32" or (config.precision == "auto" and device.type != "cuda"):
+        return None
+    if config.precision in ("auto", "bf16"):
+        return torch.bfloat16
+    raise ValueError(f"Unknown precision {config.precision!r}; choose auto, fp32 or bf16.")
+
+
+class _Batches:
+    """Shuffled batches of model input built on the device from the uint8 split (seeded)."""
+
+    def __init__(self, config: TrainConfig, split: Split, input_size: int, device: torch.device):
+        self.images, self.labels = split.images.to(device), split.labels.to(device)
+        self.batch_size, self.input_size, self.device = config.batch_size, input_size, device
+        self.order_rng = torch.Generator().manual_seed(config.seed)
+        self.augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
+        self.augment = config.augment
+        self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
+        self.steps = math.ceil(len(split) / config.batch_size)
+
+    def epoch(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        order = torch.randperm(len(self.labels), generator=self.order_rng).to(self.device)
+        for step in range(self.steps):
+            idx = order[step * self.batch_size:(step + 1) * self.batch_size]
+            x = to_model_input(self.images[idx], self.input_size)
+            if self.augment:
+                x = augment(x, self.augment_rng)
+            yield x.contiguous(memory_format=self.memory_format), self.labels[idx]
+
+
 def train(config: TrainConfig, model: LayeredCNN, train_split: Split | None = None,
           test_split: Split | None = None, stop: threading.Event | None = None
           ) -> Iterator[StepRecord | EpochRecord]:
     """Train model in place, yielding a StepRecord per step and an EpochRecord per epoch."""
     device = resolve_device(config.device)
-    train_split = (train_split or load_split(config.dataset, train=True)).subset(config.train_size, config.seed)
-    test_split = test_split or load_split(config.dataset, train=False)
-    images, labels = train_split.images.to(device), train_split.labels.to(device)
+    if train_split is None:
+        train_split = load_split(config.dataset, train=True)
+    if test_split is None:
+        test_split = load_split(config.dataset, train=False)
+    batches = _Batches(config, train_split.subset(config.train_size, config.seed), model.input_size, device)
     model.to(device).train()
+    if config.channels_last:
+        model.to(memory_format=torch.channels_last)
     optimizer = _optimizer(config, model)
-    steps_per_epoch = math.ceil(len(train_split) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
+    total_steps = batches.steps * config.epochs
     scheduler = _scheduler(config, optimizer, total_steps)
-    generator = torch.Generator().manual_seed(config.seed)
-    start = time.perf_counter()
-    done = 0
+    amp_dtype = autocast_dtype(config, device)
+    start, done, samples = time.perf_counter(), 0, 0
     for epoch in range(1, config.epochs + 1):
-        order = torch.randperm(len(train_split), generator=generator).to(device)
         loss_sum, correct, seen = 0.0, 0, 0
-        for step in range(steps_per_epoch):
+        for step, (x, y) in enumerate(batches.epoch()):
             if stop is not None and stop.is_set():
                 return
-            idx = order[step * config.batch_size:(step + 1) * config.batch_size]
-            x = to_model_input(images[idx], model.input_size)
-            y = labels[idx]
-            logits = model(x)
-            loss = F.cross_entropy(logits, y)
+            with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+                logits = model(x)
+                loss = F.cross_entropy(logits.float(), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             scheduler.step()
-            done += 1
             batch_loss = loss.item()
             batch_correct = int((logits.argmax(1) == y).sum())
-            loss_sum += batch_loss * len(y)
-            correct += batch_correct
-            seen += len(y)
+            done, samples = done + 1, samples + len(y)
+            loss_sum, correct, seen = loss_sum + batch_loss * len(y), correct + batch_correct, seen + len(y)
             elapsed = time.perf_counter() - start
-            yield StepRecord(epoch, step + 1, steps_per_epoch, batch_loss, batch_correct / len(y),
-                             done * config.batch_size / elapsed, elapsed,
-                             elapsed / done * (total_steps - done), done / total_steps)
+            yield StepRecord(epoch, step + 1, batches.steps, batch_loss, batch_correct / len(y),
+                             samples / elapsed, elapsed, elapsed / done * (total_steps - done),
+                             done / total_steps)
+        if stop is not None and stop.is_set():
+            return
         test_loss, test_acc = evaluate(model, test_split, device)
         model.train()
-        yield EpochRecord(epoch, loss_sum / seen, correct / seen, test_loss, test_acc,
-                          time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        yield EpochRecord(epoch, loss_sum / seen, correct / seen, test_loss, test_acc, elapsed,
+                          samples / elapsed, elapsed / epoch * (config.epochs - epoch))
 
 
 def confusion_matrix(probs: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> np.ndarray:
