@@ -1,5 +1,231 @@
-"""Placeholder until its issue lands."""
+"""Convolution playground: slide a kernel over an image and see every multiply-and-sum."""
 
+import numpy as np
 import streamlit as st
 
-st.title("Coming soon")
+from cnnviz import conv, data, examples, kernels
+from cnnviz.figures import conv as figs
+from cnnviz.images import ImageInputError, load_image
+
+SOURCES = ("Example grid", "Sample digit", "Upload an image")
+CUSTOM = "Custom (type your own)"
+SMALL = 15  # padded inputs up to this side are drawn whole, every value written in
+PLAY_SECONDS = 0.7
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def uploaded_grid(payload: bytes, side: int, colour: bool) -> np.ndarray:
+    """An upload decoded safely and shrunk to a grid a class can follow (cached per file and size)."""
+    return examples.image_to_grid(load_image(payload), side, colour)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def upload_is_colourful(payload: bytes) -> bool:
+    """Whether an upload has real colour, so colour mode starts on only when it means something."""
+    return examples.is_colourful(load_image(payload))
+
+
+def apply_seed() -> None:
+    """Choosing a worked example also picks the kernel and settings that example is about."""
+    seed = examples.SEEDS[st.session_state.seed_name]
+    st.session_state.update(kernel_name=seed.kernel, padding=seed.padding, stride=seed.stride,
+                            dilation=1, padding_mode="zeros", bias=0.0, window_step=1, playing=False)
+
+
+def step_by(delta: int, positions: int) -> None:
+    st.session_state.window_step = min(max(1, st.session_state.window_step + delta), positions)
+
+
+def toggle_play() -> None:
+    st.session_state.playing = not st.session_state.get("playing", False)
+
+
+def choose_input() -> tuple[np.ndarray, str] | None:
+    """The input grid ((H, W) or (3, H, W)) and a line that says what it is."""
+    source = st.radio("Input", SOURCES, horizontal=True, key="input_source")
+    if source == SOURCES[0]:
+        name = st.selectbox("Worked example", list(examples.SEEDS), key="seed_name", on_change=apply_seed)
+        return examples.SEEDS[name].image, examples.SEEDS[name].story
+    if source == SOURCES[1]:
+        images, labels = data.sample_digits()
+        index = st.slider("Sample digit (MNIST test set)", 0, len(images) - 1, key="digit_index")
+        return images[index].astype(np.float64), f"MNIST test digit #{index}: a {labels[index]}, 28×28 pixels, 0-255."
+    upload = st.file_uploader("Image (PNG, JPEG, GIF, WebP or BMP)", type=["png", "jpg", "jpeg", "gif", "webp", "bmp"],
+                              key="upload")
+    if upload is None:
+        st.info("Upload a picture to convolve it; it is shrunk so every pixel stays visible.")
+        return None
+    payload = upload.getvalue()
+    try:
+        left, right = st.columns(2)
+        side = left.slider("Longest side after shrinking (pixels)", 8, examples.MAX_GRID_SIDE, 28, key="upload_side")
+        colour = right.checkbox("Keep the colour channels (RGB)", value=upload_is_colourful(payload),
+                                key="upload_colour")
+        grid = uploaded_grid(payload, side, colour)
+    except ImageInputError as error:
+        st.error(str(error))
+        return None
+    return grid, f"Your image, {grid.shape[-2]}×{grid.shape[-1]} pixels" + (" × 3 channels." if grid.ndim == 3 else ".")
+
+
+def choose_kernel() -> np.ndarray | None:
+    """One 2-D kernel for a grey input: a preset or the user's typed numbers."""
+    names = list(kernels.PRESETS) + [CUSTOM]
+    name = st.selectbox("Kernel", names, key="kernel_name")
+    if name != CUSTOM:
+        st.caption(kernels.PRESETS[name].detects)
+        return kernels.PRESETS[name].values
+    st.session_state.setdefault("kernel_text", "1 0 -1\n2 0 -2\n1 0 -1")
+    text = st.text_area("Kernel values: one row per line (or ';'), numbers split by spaces or commas; 1/9 works",
+                        key="kernel_text", height=150)
+    try:
+        return kernels.parse_kernel(text)
+    except kernels.KernelError as error:
+        st.error(str(error))
+        return None
+
+
+def choose_filters() -> tuple[np.ndarray, np.ndarray] | None:
+    """Several filters for a colour input: each a preset kernel weighted per channel, plus a bias."""
+    st.markdown("**Filters** — each filter has one kernel slice per input channel (its kernel × the channel's weight).")
+    rows = [vars(spec) for spec in examples.DEFAULT_RGB_FILTERS]
+    table = st.data_editor(
+        rows, key="rgb_filters", num_rows="dynamic", width="stretch",
+        column_config={
+            "kernel": st.column_config.SelectboxColumn("kernel", options=list(kernels.PRESETS), required=True),
+            "note": st.column_config.TextColumn("what it shows"),
+        })
+    try:
+        return examples.rgb_bank([examples.FilterSpec(**row) for row in table if row.get("kernel")])
+    except (ValueError, TypeError) as error:
+        st.error(str(error))
+        return None
+
+
+def settings_row() -> dict:
+    """Padding, its mode, stride, dilation (and bias for a single filter)."""
+    cols = st.columns(4)
+    return dict(
+        padding=cols[0].number_input("Padding", 0, 10, key="padding"),
+        padding_mode=cols[1].selectbox("Padding mode", conv.PADDING_MODES, key="padding_mode"),
+        stride=cols[2].number_input("Stride", 1, 6, key="stride"),
+        dilation=cols[3].number_input("Dilation", 1, 4, key="dilation"),
+    )
+
+
+def show_formula(shape: tuple[int, int], kernel: tuple[int, int], s: dict) -> None:
+    """The output-size formula with this page's numbers, per axis when they differ."""
+    axes = [("H", shape[0], kernel[0]), ("W", shape[1], kernel[1])]
+    if shape[0] == shape[1] and kernel[0] == kernel[1]:
+        axes = [("H = W", shape[0], kernel[0])]
+    for label, size, k in axes:
+        formula = conv.conv_output_formula(size, k, s["stride"], s["padding"], s["dilation"])
+        st.latex(rf"{label}_{{out}} = {formula}".replace("H = W_{out}", r"H_{out} = W_{out}"))
+
+
+def step_controls(positions: int) -> int:
+    """Back/forward buttons and a slider over window positions; returns the 0-based step."""
+    st.session_state.window_step = min(max(1, st.session_state.get("window_step", 1)), positions)
+    cols = st.columns([1, 1, 1, 6])
+    cols[0].button("⏮ First", on_click=step_by, args=(-positions, positions), key="step_first")
+    cols[1].button("◀ Back", on_click=step_by, args=(-1, positions), key="step_back")
+    cols[2].button("Next ▶", on_click=step_by, args=(1, positions), key="step_next")
+    if positions > 1:
+        cols[3].slider("Window position", 1, positions, key="window_step", label_visibility="collapsed")
+    return st.session_state.window_step - 1
+
+
+def advance_if_playing(positions: int) -> None:
+    """While playing, each timed rerun moves the window one step; at the end it stops."""
+    if not st.session_state.get("playing"):
+        return
+    if st.session_state.get("window_step", 1) >= positions:
+        st.session_state.playing = False
+        st.rerun()
+    st.session_state.window_step = st.session_state.get("window_step", 0) + 1
+
+
+def show_step_grey(result: conv.Convolution, position: int) -> None:
+    """One window position of a single-channel convolution, zoomed in when the image is large."""
+    win = conv.window(result, position)
+    small = max(result.padded.shape[1:]) <= SMALL
+    st.markdown(f"**Step {position + 1} of {result.positions}**: the window fills output cell "
+                f"({win.row}, {win.col}).")
+    if not small:
+        st.plotly_chart(figs.overview_figure(result, win), key="overview")
+        st.caption("Zoomed on the window (red outlines are the kernel taps):")
+    crop = None if small else figs.window_crop(result, win)
+    out_crop = None if small else figs.output_crop(result.output.shape[1:], position)
+    cols = st.columns([3, 2, 3])
+    cols[0].plotly_chart(figs.input_figure(result, win, crop=crop), key="input_fig")
+    cols[1].plotly_chart(figs.kernel_figure(win.kernel[0]), key="kernel_fig")
+    cols[1].plotly_chart(figs.products_figure(win), key="products_fig")
+    cols[2].plotly_chart(figs.output_figure(result.output[0], position, crop=out_crop), key="output_fig")
+    st.code(conv.window_equation(win), language=None, wrap_lines=True)
+
+
+def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None:
+    """One window position of a multi-channel filter: a product-sum per channel, then their total."""
+    win = conv.window(result, position, filt)
+    small = max(result.padded.shape[1:]) <= SMALL
+    crop = None if small else figs.window_crop(result, win)
+    st.markdown(f"**Step {position + 1} of {result.positions}**, filter {filt}: output cell ({win.row}, {win.col}).")
+    cols = st.columns(len(win.patch) + 1)
+    for c, name in enumerate(figs.CHANNEL_NAMES[: len(win.patch)]):
+        cols[c].plotly_chart(figs.input_figure(result, win, c, crop, title=f"{name} channel", height=300),
+                             key=f"input_fig_{c}")
+        cols[c].plotly_chart(figs.kernel_figure(win.kernel[c], f"slice for {name}", height=220), key=f"kernel_fig_{c}")
+        cols[c].caption(conv.window_equation(win, channel=c))
+    out_crop = None if small else figs.output_crop(result.output.shape[1:], position)
+    cols[-1].plotly_chart(figs.output_figure(result.output[filt], position, out_crop, f"map of filter {filt}",
+                                             height=300), key="output_fig")
+    sums = " + ".join(conv.format_number(v) for v in win.channel_sums)
+    st.code(f"{sums} (channels) + {conv.format_number(win.bias)} (bias) = {conv.format_number(win.value)}",
+            language=None)
+
+
+st.title("Convolution playground")
+st.caption("A kernel slides over the input; at each position it multiplies the values under it, "
+           "adds them up (plus a bias) and writes one output cell.")
+picked = choose_input()
+if picked is None:
+    st.stop()
+image, story = picked
+st.caption(story)
+colour = image.ndim == 3
+weight, bias = choose_filters() if colour else (choose_kernel(), None)
+settings = settings_row()
+if not colour:
+    bias = st.number_input("Bias (added to every output cell)", step=0.5, key="bias")
+if weight is None:
+    st.stop()
+show_formula(image.shape[-2:], weight.shape[-2:], settings)
+try:
+    result = conv.convolve(image, weight, bias, **settings)
+except ValueError as error:
+    st.error(str(error))
+    st.stop()
+shape = result.output.shape
+st.markdown(f"**Output:** {shape[1]}×{shape[2]}" + (f"×{shape[0]} (one map per filter)" if colour else ""))
+if colour:
+    shown = st.radio("Follow filter", range(shape[0]), horizontal=True, key="shown_filter",
+                     format_func=lambda f: f"filter {f}")
+    st.plotly_chart(figs.channel_sum_figure(result, shown), key="channel_sum_fig")
+    st.plotly_chart(figs.volume_figure(result), key="volume_fig")
+
+playing = st.session_state.get("playing", False)
+st.button("⏸ Pause" if playing else "▶ Play", on_click=toggle_play, key="play")
+
+
+@st.fragment(run_every=PLAY_SECONDS if playing else None)
+def stepper() -> None:
+    """The part that changes while stepping or playing; reruns alone, not the whole page."""
+    advance_if_playing(result.positions)
+    position = step_controls(result.positions)
+    if colour:
+        show_step_colour(result, position, shown)
+    else:
+        show_step_grey(result, position)
+
+
+stepper()

@@ -41,11 +41,16 @@ def _heatmap(values: np.ndarray, x: np.ndarray, y: np.ndarray, hover: str, show_
     return trace
 
 
-def _axes(axis: str = "", domain: tuple[float, float] = (0.0, 1.0), ticks: bool = True) -> dict:
-    """One square grid panel: x along the top like a matrix, rows growing downwards."""
+def _axes(axis: str = "", domain: tuple[float, float] = (0.0, 1.0), ticks: bool = True,
+          ranges: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """One square grid panel: x along the top like a matrix, rows growing downwards (fixed to `ranges`)."""
     common = dict(showgrid=False, zeroline=False, constrain="domain", dtick=1, showticklabels=ticks)
-    return {f"xaxis{axis}": dict(common, side="top", domain=domain, anchor=f"y{axis}"),
-            f"yaxis{axis}": dict(common, autorange="reversed", scaleanchor=f"x{axis}", anchor=f"x{axis}")}
+    x = dict(common, side="top", domain=domain, anchor=f"y{axis}")
+    y = dict(common, autorange="reversed", scaleanchor=f"x{axis}", anchor=f"x{axis}")
+    if ranges is not None:
+        x["range"] = [ranges[0][0] - 0.5, ranges[0][-1] + 0.5]
+        y.update(autorange=False, range=[ranges[1][-1] + 0.5, ranges[1][0] - 0.5])
+    return {f"xaxis{axis}": x, f"yaxis{axis}": y}
 
 
 def _figure(traces: list[dict], shapes: list[dict], title: str, height: int, top: int = 60,
@@ -84,7 +89,7 @@ def input_figure(conv: Convolution, win: Window | None, channel: int = 0, crop: 
         shapes.append(_box(0, width_in - 1, 0, height_in - 1, "#1f77b4", 2, line_dash="dash"))
     if win is not None:
         shapes += _window_shapes(win, p)
-    return _figure(traces, shapes, title, height, **_axes())
+    return _figure(traces, shapes, title, height, **_axes(ranges=(x, y)))
 
 
 def _window_shapes(win: Window, padding: int, axis: str = "") -> list[dict]:
@@ -134,7 +139,7 @@ def output_figure(output: np.ndarray, position: int | None, crop: tuple[slice, s
     if position is not None:
         r, c = divmod(position, out_w)
         shapes.append(_box(c, c, r, r, WINDOW_COLOUR))
-    return _figure([trace], shapes, title, height, **_axes())
+    return _figure([trace], shapes, title, height, **_axes(ranges=(x, y)))
 
 
 def output_crop(output_shape: tuple[int, int], position: int, margin: int = 3) -> tuple[slice, slice]:

@@ -1,0 +1,232 @@
+"""The convolution playground in a real Streamlit script runner: every control changes what is shown."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "playground.py")
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def output_line(app: AppTest) -> str:
+    return next(m.value for m in app.markdown if m.value.startswith("**Output:**"))
+
+
+def step_line(app: AppTest) -> str:
+    return next(m.value for m in app.markdown if m.value.startswith("**Step"))
+
+
+def latex(app: AppTest) -> str:
+    return " ".join(l.value for l in app.latex)
+
+
+def errors(app: AppTest) -> list[str]:
+    return [e.value for e in app.error]
+
+
+def check(app: AppTest) -> AppTest:
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def png(array: np.ndarray, mode: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array.astype(np.uint8), mode).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_default_is_the_classic_worked_example(at):
+    assert output_line(at) == "**Output:** 3×3"
+    assert step_line(at).startswith("**Step 1 of 9**")
+    assert latex(at).endswith("+ 1 = 3\n$$")
+    assert at.code[0].value == "(1×1) + (1×0) + (1×1) + (0×0) + (1×1) + (1×0) + (0×1) + (0×0) + (1×1) = 4"
+    assert not errors(at)
+
+
+def test_kernel_choice_changes_output_size(at):
+    at.selectbox(key="kernel_name").set_value("Gaussian blur 5×5")
+    check(at)
+    assert output_line(at) == "**Output:** 1×1"
+    assert "(5-1)" in latex(at)
+
+
+def test_typed_kernel_and_bad_text(at):
+    at.number_input(key="padding").set_value(1)
+    at.selectbox(key="kernel_name").set_value("Custom (type your own)")
+    check(at)
+    at.text_area(key="kernel_text").set_value("1 2\n3 4")
+    check(at)
+    assert output_line(at) == "**Output:** 6×6"
+    at.text_area(key="kernel_text").set_value("1 2\n3 banana")
+    check(at)
+    assert any("'banana' (row 2, number 2) is not a number" in e for e in errors(at))
+    assert at.number_input(key="padding").value == 1  # the other settings survive
+
+
+def test_padding_amount_and_mode(at):
+    at.number_input(key="padding").set_value(1)
+    check(at)
+    assert output_line(at) == "**Output:** 5×5"
+    assert r"5 + 2\cdot 1" in latex(at)
+    at.selectbox(key="padding_mode").set_value("circular")
+    check(at)
+    assert output_line(at) == "**Output:** 5×5"
+    at.selectbox(key="padding_mode").set_value("reflect")
+    at.number_input(key="padding").set_value(5)
+    check(at)
+    assert any("Reflect padding must be smaller than the input (5×5)" in e for e in errors(at))
+    assert at.selectbox(key="padding_mode").value == "reflect"
+
+
+def test_stride(at):
+    at.number_input(key="stride").set_value(2)
+    check(at)
+    assert output_line(at) == "**Output:** 2×2"
+    assert step_line(at).startswith("**Step 1 of 4**")
+
+
+def test_dilation_and_an_impossible_setting_explained(at):
+    at.number_input(key="dilation").set_value(2)
+    check(at)
+    assert output_line(at) == "**Output:** 1×1"
+    at.number_input(key="dilation").set_value(3)
+    check(at)
+    assert "no valid output" in latex(at)
+    [message] = errors(at)
+    assert "dilated kernel (3·(3−1)+1 = 7)" in message and "Add padding" in message
+    at.number_input(key="padding").set_value(1)
+    check(at)
+    assert output_line(at) == "**Output:** 1×1" and not errors(at)
+
+
+def test_bias_is_added_in_the_written_sum(at):
+    at.number_input(key="bias").set_value(-1.5)
+    check(at)
+    assert at.code[0].value.endswith(" - 1.5 = 2.5")
+
+
+def test_step_buttons_and_slider(at):
+    at.button(key="step_next").click()
+    check(at)
+    assert step_line(at) == "**Step 2 of 9**: the window fills output cell (0, 1)."
+    assert at.code[0].value.endswith("= 3")
+    at.button(key="step_back").click()
+    check(at)
+    assert step_line(at).startswith("**Step 1 of 9**")
+    at.button(key="step_back").click()  # cannot go before the first step
+    check(at)
+    assert step_line(at).startswith("**Step 1 of 9**")
+    at.slider(key="window_step").set_value(9)
+    check(at)
+    assert step_line(at) == "**Step 9 of 9**: the window fills output cell (2, 2)."
+    at.button(key="step_next").click()  # nor past the last
+    check(at)
+    assert step_line(at).startswith("**Step 9 of 9**")
+    at.button(key="step_first").click()
+    check(at)
+    assert step_line(at).startswith("**Step 1 of 9**")
+
+
+def test_step_is_kept_in_range_when_the_output_shrinks(at):
+    at.slider(key="window_step").set_value(8)
+    check(at)
+    at.number_input(key="stride").set_value(2)
+    check(at)
+    assert step_line(at).startswith("**Step 4 of 4**")
+
+
+def test_play_advances_and_pauses(at):
+    at.button(key="play").click()
+    check(at)
+    assert at.session_state.playing
+    assert at.button(key="play").label == "⏸ Pause"
+    assert step_line(at).startswith("**Step 2 of 9**")
+    at.button(key="play").click()
+    check(at)
+    assert not at.session_state.playing and step_line(at).startswith("**Step 2 of 9**")
+
+
+def test_play_stops_at_the_last_step(at):
+    at.slider(key="window_step").set_value(9)
+    at.button(key="play").click()
+    check(at)
+    assert not at.session_state.playing and step_line(at).startswith("**Step 9 of 9**")
+
+
+def test_sample_digit_is_large_and_zoomed(at):
+    at.radio(key="input_source").set_value("Sample digit")
+    check(at)
+    assert output_line(at) == "**Output:** 26×26"
+    assert step_line(at).startswith("**Step 1 of 676**")
+    assert any("MNIST test digit #0" in c.value for c in at.caption)
+    at.slider(key="digit_index").set_value(42)
+    check(at)
+    assert any("MNIST test digit #42" in c.value for c in at.caption)
+
+
+def test_other_worked_examples(at):
+    at.selectbox(key="seed_name").set_value("Vertical edge 6×6")
+    check(at)
+    assert output_line(at) == "**Output:** 4×4"
+    assert at.selectbox(key="kernel_name").value == "Prewitt x"
+    at.selectbox(key="seed_name").set_value("Bright square 7×7")
+    check(at)
+    assert output_line(at) == "**Output:** 7×7"
+
+
+def test_rgb_volume_shows_the_stacked_filters(at):
+    at.selectbox(key="seed_name").set_value("RGB volume 5×5×3")
+    check(at)
+    assert output_line(at) == "**Output:** 3×3×3 (one map per filter)"
+    assert "(channels)" in at.code[0].value
+    at.radio(key="shown_filter").set_value(1)
+    check(at)
+    assert "filter 1" in step_line(at)
+
+
+def test_grey_upload_is_shrunk(at):
+    at.radio(key="input_source").set_value("Upload an image")
+    check(at)
+    assert any("Upload a picture" in i.value for i in at.info)
+    image = np.tile(np.linspace(0, 255, 200), (100, 1))
+    at.file_uploader(key="upload").upload("ramp.png", png(image, "L"), "image/png")
+    check(at)
+    assert output_line(at) == "**Output:** 12×26"  # 200×100 shrunk to 28×14
+    at.slider(key="upload_side").set_value(16)
+    check(at)
+    assert output_line(at) == "**Output:** 6×14"
+
+
+def test_colour_upload_uses_three_channels(at):
+    at.radio(key="input_source").set_value("Upload an image")
+    check(at)
+    image = np.zeros((20, 20, 3))
+    image[:, :10, 0] = 255
+    image[:, 10:, 2] = 255
+    at.file_uploader(key="upload").upload("flag.png", png(image, "RGB"), "image/png")
+    check(at)
+    assert at.checkbox(key="upload_colour").value
+    assert output_line(at) == "**Output:** 18×18×3 (one map per filter)"
+    at.checkbox(key="upload_colour").uncheck()
+    check(at)
+    assert output_line(at) == "**Output:** 18×18"
+
+
+def test_bad_upload_is_explained(at):
+    at.radio(key="input_source").set_value("Upload an image")
+    check(at)
+    at.file_uploader(key="upload").upload("fake.png", b"not an image at all", "image/png")
+    check(at)
+    assert any("not an image" in e for e in errors(at))
