@@ -66,6 +66,11 @@ def classic_example() -> np.ndarray:
     return np.arange(1, 17, dtype=np.float64).reshape(4, 4)
 
 
+def random_map(size: int, seed: int = 0) -> np.ndarray:
+    """A size x size map of small integers, so every window's arithmetic is easy to check by eye."""
+    return np.random.default_rng(seed).integers(0, 10, (size, size)).astype(np.float64)
+
+
 def pool2d(image: np.ndarray, kernel: int, stride: int | None = None, padding: int = 0,
            mode: str = "max") -> PoolResult:
     """Pool a 2-D map window by window; ValueError (student-readable) for impossible settings."""

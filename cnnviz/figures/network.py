@@ -1,0 +1,239 @@
+"""Figures for looking inside a network: feature-map grids, filters, scores, parameters, pooling.
+
+A grid of channels is drawn as ONE heatmap (channels tiled with blank gaps) rather than one subplot
+per channel: a single trace builds and ships in milliseconds, and hovering still names the channel,
+the cell and its value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+from cnnviz.inspect import FcComparison, LayerInfo
+from cnnviz.pooling import PoolResult
+
+SEQUENTIAL = "Viridis"
+DIVERGING = "RdBu_r"
+PICK_COLOUR = "#d62728"
+
+
+def _colour(values: np.ndarray) -> dict:
+    """Diverging and centred on zero when values go negative, sequential otherwise."""
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if low < 0:
+        bound = max(abs(low), abs(high)) or 1.0
+        return {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
+    return {"colorscale": SEQUENTIAL, "zmin": low, "zmax": high if high > low else low + 1}
+
+
+def _map_layout(title: str, height: int) -> dict:
+    """Square cells, row 0 on top, no axes: how an image or a feature map is read."""
+    return dict(
+        title=dict(text=title, font=dict(size=14)), height=height, margin=dict(l=0, r=0, t=30, b=0),
+        plot_bgcolor="white", xaxis=dict(visible=False, constrain="domain"),
+        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x", constrain="domain"),
+    )
+
+
+def mosaic(maps: np.ndarray, cols: int, gap: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Tile (N, h, w) maps into one array with NaN gaps, plus each cell's tile index (-1 in gaps)."""
+    n, h, w = maps.shape
+    rows = math.ceil(n / cols)
+    grid = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
+    index = np.full(grid.shape, -1)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        grid[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = maps[k]
+        index[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = k
+    return grid, index
+
+
+def grid_columns(n: int) -> int:
+    """A near-square number of columns for n tiles, a little wider than tall."""
+    return max(1, math.ceil(math.sqrt(n * 1.5)))
+
+
+def feature_grid(maps: np.ndarray, title: str, selected: int | None = None, height: int = 360) -> go.Figure:
+    """Every channel of a layer as a heatmap tile; hover gives channel, row, column and value."""
+    n, h, w = maps.shape
+    cols = grid_columns(n)
+    grid, index = mosaic(maps, cols)
+    rows_in_tile = np.broadcast_to(np.arange(grid.shape[0])[:, None] % (h + 1), grid.shape)
+    cols_in_tile = np.broadcast_to(np.arange(grid.shape[1])[None, :] % (w + 1), grid.shape)
+    layout = _map_layout(title, height)
+    if selected is not None and 0 <= selected < n:
+        r, c = divmod(selected, cols)
+        layout["shapes"] = [dict(type="rect", x0=c * (w + 1) - 0.7, x1=c * (w + 1) + w - 0.3,
+                                 y0=r * (h + 1) - 0.7, y1=r * (h + 1) + h - 0.3,
+                                 line=dict(color=PICK_COLOUR, width=3))]
+    return go.Figure(go.Heatmap(
+        z=grid.astype(np.float32), customdata=np.dstack([index, rows_in_tile, cols_in_tile]), hoverongaps=False,
+        hovertemplate="channel %{customdata[0]}<br>row %{customdata[1]}, col %{customdata[2]}"
+                      "<br>value %{z:.3f}<extra></extra>",
+        colorbar=dict(thickness=10), **_colour(maps),
+    ), layout)
+
+
+def map_heatmap(values: np.ndarray, title: str, height: int = 320, text: bool | None = None) -> go.Figure:
+    """One 2-D map large, values on hover (and printed in the cells when the map is small)."""
+    text = values.size <= 100 if text is None else text
+    return go.Figure(go.Heatmap(
+        z=values.astype(np.float32), hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>",
+        texttemplate="%{z:.2f}" if text else None, colorbar=dict(thickness=10), **_colour(values),
+    ), _map_layout(title, height))
+
+
+def filter_grid(weights: np.ndarray, title: str, height: int = 360) -> go.Figure:
+    """A conv layer's kernels: one row per output filter, one column per input channel."""
+    out_ch, in_ch, kh, kw = weights.shape
+    flat = weights.reshape(out_ch * in_ch, kh, kw)
+    grid, index = mosaic(flat, in_ch)
+    return go.Figure(go.Heatmap(
+        z=grid.astype(np.float32), customdata=np.dstack([index // in_ch, index % in_ch]), hoverongaps=False,
+        hovertemplate="filter %{customdata[0]}, input channel %{customdata[1]}<br>weight %{z:.3f}<extra></extra>",
+        colorbar=dict(thickness=10), **_colour(flat),
+    ), _map_layout(title, height))
+
+
+def class_scores(logits: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]) -> go.Figure:
+    """The final layer: raw scores (logits) beside the softmax probabilities they turn into."""
+    best = int(np.argmax(probs))
+    colours = ["#1f77b4" if i != best else PICK_COLOUR for i in range(len(classes))]
+    names = list(classes)
+    return go.Figure([
+        go.Bar(x=names, y=logits, marker_color=colours, hovertemplate="class %{x}<br>score %{y:.3f}<extra></extra>"),
+        go.Bar(x=names, y=probs, marker_color=colours, text=[f"{p:.1%}" for p in probs], textposition="outside",
+               xaxis="x2", yaxis="y2", hovertemplate="class %{x}<br>p = %{y:.4f}<extra></extra>"),
+    ], dict(
+        showlegend=False, height=300, margin=dict(l=0, r=0, t=30, b=0),
+        xaxis=dict(domain=[0, 0.46], type="category"), xaxis2=dict(domain=[0.54, 1], type="category"),
+        yaxis2=dict(anchor="x2", range=[0, 1.15]),
+        annotations=[dict(text=text, x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom", showarrow=False)
+                     for text, x in (("Class scores (logits)", 0.23), ("Softmax probabilities", 0.77))],
+    ))
+
+
+def parameter_bars(rows: list[LayerInfo]) -> go.Figure:
+    """Where the parameters live: one bar per layer that has any, with its share of the total."""
+    rows = [r for r in rows if r.params]
+    total = sum(r.params for r in rows)
+    fig = go.Figure(go.Bar(
+        x=[r.name for r in rows], y=[r.params for r in rows],
+        marker_color=["#ff7f0e" if r.kind == "Linear" else "#1f77b4" for r in rows],
+        text=[f"{r.params / total:.1%}" for r in rows], textposition="outside",
+        hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
+    ))
+    fig.update_layout(yaxis_title="parameters", height=320, margin=dict(l=0, r=0, t=30, b=0),
+                      title=dict(text="Parameters per layer (orange: fully connected, blue: conv / norm)",
+                                 font=dict(size=14)))
+    return fig
+
+
+def fc_comparison_bars(comparison: FcComparison) -> go.Figure:
+    """Parameters of the conv layer vs the same mapping without weight sharing or without locality."""
+    labels = ["convolution", "locally connected<br>(no weight sharing)", "fully connected"]
+    values = [comparison.conv_params, comparison.locally_connected_params, comparison.fully_connected_params]
+    fig = go.Figure(go.Bar(x=labels, y=values, text=[f"{v:,}" for v in values], textposition="outside",
+                           marker_color=["#1f77b4", "#9467bd", "#ff7f0e"],
+                           hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>"))
+    fig.update_yaxes(type="log", title="parameters (log scale)")
+    fig.update_layout(height=320, margin=dict(l=0, r=0, t=30, b=0),
+                      title=dict(text=f"{comparison.layer}: same input and output shape", font=dict(size=14)))
+    return fig
+
+
+def _outline(x0: float, y0: float, size: float) -> tuple[list, list]:
+    """A closed square path (then a gap) for drawing many outlines as one line trace."""
+    x1, y1 = x0 + size, y0 + size
+    return [x0, x1, x1, x0, x0, None], [y0, y0, y1, y1, y0, None]
+
+
+def _outlines(windows: list, kernel: int, colour: str, width: float, xaxis: str = "x") -> go.Scatter:
+    xs, ys = [], []
+    for w in windows:
+        x, y = _outline(w.col_start - 0.5, w.row_start - 0.5, kernel)
+        xs += x
+        ys += y
+    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width), hoverinfo="skip",
+                      showlegend=False, xaxis=xaxis, yaxis=xaxis.replace("x", "y"))
+
+
+def pooling_figure(result: PoolResult, step: int | None = None, height: int = 380) -> go.Figure:
+    """Input with every window outlined (the current one bold, its pick ringed); pooled map beside."""
+    colour = _colour(result.input)
+    h, w = result.input.shape
+    pad = result.padding
+    data = [
+        go.Heatmap(z=result.input.astype(np.float32), texttemplate="%{z:.3g}" if result.input.size <= 144 else None,
+                   hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>", showscale=False, **colour),
+        go.Heatmap(z=result.output.astype(np.float32), xaxis="x2", yaxis="y2", showscale=False,
+                   texttemplate="%{z:.3g}" if result.output.size <= 144 else None,
+                   hovertemplate="row %{y}, col %{x}<br>pooled %{z:.3f}<extra></extra>", **colour),
+        _outlines(result.windows, result.kernel, "rgba(255,255,255,0.9)", 1),
+    ]
+    current = [] if step is None else [result.windows[step]]
+    picks = [win.picked for win in (current or result.windows) if win.picked is not None]
+    if current:
+        data.append(_outlines(current, result.kernel, PICK_COLOUR, 4))
+        cell = current[0]
+        x, y = _outline(cell.out_col - 0.5, cell.out_row - 0.5, 1)
+        data.append(go.Scatter(x=x, y=y, mode="lines", line=dict(color=PICK_COLOUR, width=4),
+                               hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2"))
+    if picks:
+        data.append(go.Scatter(x=[c for _, c in picks], y=[r for r, _ in picks], mode="markers",
+                               marker=dict(symbol="circle-open", size=18, color=PICK_COLOUR, line=dict(width=3)),
+                               hoverinfo="skip", showlegend=False))
+    axis = dict(visible=False, constrain="domain")
+    return go.Figure(data, dict(
+        height=height, margin=dict(l=0, r=0, t=30, b=0), plot_bgcolor="#e5e5e5",
+        xaxis=dict(axis, domain=[0, 0.58], range=[-0.5 - pad, w - 0.5 + pad]),
+        yaxis=dict(axis, range=[h - 0.5 + pad, -0.5 - pad], scaleanchor="x"),
+        xaxis2=dict(axis, domain=[0.64, 1]),
+        yaxis2=dict(axis, autorange="reversed", scaleanchor="x2"),
+        annotations=[dict(text="Input (every window outlined)", x=0.29, y=1.0, xref="paper", yref="paper",
+                          yanchor="bottom", showarrow=False),
+                     dict(text="Pooled output", x=0.82, y=1.0, xref="paper", yref="paper",
+                          yanchor="bottom", showarrow=False)],
+    ))
+
+
+def shift_sweep_figure(shifts: list[int], sweeps: dict[str, np.ndarray], label: int,
+                       classes: tuple[str, ...], current: dict[str, int]) -> go.Figure:
+    """Probability of the true class as the image slides along each axis; red where the answer changes."""
+    colours = {"x": "#1f77b4", "y": "#9467bd"}
+    data = []
+    for axis, probs in sweeps.items():
+        predicted = probs.argmax(1)
+        data.append(go.Scatter(
+            x=shifts, y=probs[:, label], mode="lines+markers", name=f"shift along {axis}",
+            line=dict(color=colours.get(axis)), customdata=[classes[p] for p in predicted],
+            hovertemplate=f"{axis} shift %{{x}} px<br>p = %{{y:.3f}}<br>predicted %{{customdata}}<extra></extra>",
+            marker=dict(color=np.where(predicted == label, colours.get(axis, "#2ca02c"), PICK_COLOUR), size=9,
+                        symbol=np.where(predicted == label, "circle", "x")),
+        ))
+    shapes = [dict(type="line", x0=v, x1=v, y0=0, y1=1, yref="paper", line=dict(color=colours.get(a), dash="dash"))
+              for a, v in current.items()]
+    return go.Figure(data, dict(
+        height=300, margin=dict(l=0, r=0, t=30, b=0), shapes=shapes, yaxis=dict(range=[-0.05, 1.05],
+        title=f"p(class {classes[label]})"), xaxis=dict(title="shift (pixels)"), legend=dict(orientation="h"),
+        title=dict(text=f"Slide the image: red crosses = no longer predicted {classes[label]}", font=dict(size=14)),
+    ))
+
+
+def vector_layers(layers: dict[str, np.ndarray], height: int = 260) -> go.Figure:
+    """The flat layers (fully connected and their ReLUs) as one row of cells each, values on hover."""
+    names = list(layers)
+    width = max(len(v) for v in layers.values())
+    z = np.full((len(names), width), np.nan, dtype=np.float32)
+    for i, values in enumerate(layers.values()):
+        z[i, :len(values)] = values
+    return go.Figure(go.Heatmap(
+        z=z, y=[f"{n} ({len(layers[n])})" for n in names], hoverongaps=False, colorbar=dict(thickness=10),
+        hovertemplate="%{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>", **_colour(z),
+    ), dict(height=height, margin=dict(l=0, r=0, t=30, b=0), plot_bgcolor="white",
+            xaxis=dict(title="unit", showgrid=False), yaxis=dict(autorange="reversed"),
+            title=dict(text="Fully connected layers (one row each, unit by unit)", font=dict(size=14))))
