@@ -1,0 +1,236 @@
+"""The training worker on real MNIST: progress, pause/resume, stop within a step, cleanup, concurrency."""
+
+import gc
+import threading
+import time
+import weakref
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from cnnviz import jobs
+from cnnviz.train import TrainConfig
+from cnnviz.weights import weights_from_bytes
+
+TINY = TrainConfig(model="lenet5", epochs=1, batch_size=64, train_size=512, seed=0)  # 8 steps
+SLOW = TrainConfig(model="lenet5", epochs=1, batch_size=16, train_size=4096, seed=0)  # 256 steps
+
+
+@pytest.fixture(scope="module")
+def test_split(mnist_test):
+    """A smaller test set keeps the final evaluation quick."""
+    return mnist_test.subset(2000, seed=1)
+
+
+def _job(config, mnist_train, test_split, **options) -> jobs.TrainingJob:
+    options.setdefault("heartbeat_timeout", None)
+    return jobs.TrainingJob(config, mnist_train, test_split, **options)
+
+
+def _wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_job_trains_reports_progress_and_cleans_up(mnist_train, test_split):
+    job = _job(TINY, mnist_train, test_split, snapshot_every=3)
+    assert job.progress().status == "idle"
+    job.start()
+    assert job.join(60)
+    p = job.progress()
+    assert p.status == "finished", p.message
+    assert p.steps_done == p.total_steps == 8 and p.fraction == 1.0
+    assert [round(c.x, 3) for c in p.train_curve] == [round(s / 8, 3) for s in range(1, 9)]
+    # a test point before training, after steps 3 and 6, and the epoch's end
+    assert [round(c.x, 3) for c in p.test_curve] == [0.0, 0.375, 0.75, 1.0]
+    assert p.test_curve[0].accuracy < 0.3 < p.test_curve[-1].accuracy
+    assert len(p.epochs) == 1 and p.samples_per_s > 0
+    assert p.snapshot.probs.shape == (10, 10) and np.allclose(p.snapshot.probs.sum(1), 1, atol=1e-5)
+    assert np.array_equal(p.snapshot.filters, job.model.layers.conv1.weight.detach().numpy())
+    result = p.result
+    assert result.test_size == 2000 and result.confusion.sum() == 2000
+    assert result.test_accuracy == pytest.approx(np.trace(result.confusion) / 2000)
+    assert len(result.wrong_labels) == jobs.WRONG_SHOWN
+    assert (result.wrong_labels != result.wrong_predicted).all()
+    assert (np.diff(result.wrong_confidence) <= 0).all()
+    assert not job.alive and not job.model.training
+    assert next(job.model.parameters()).device.type == "cpu"
+
+
+def test_weights_carry_the_card_and_the_trained_state(mnist_train, test_split):
+    job = _job(TINY, mnist_train, test_split).start()
+    job.join(60)
+    model, card = weights_from_bytes(job.weights())
+    assert card["model"] == "lenet5" and card["train_size"] == 512
+    assert card["test_accuracy"] == pytest.approx(job.progress().result.test_accuracy, abs=1e-5)
+    for key, value in job.model.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value)
+    assert "LeNet-5 on MNIST" in job.label()
+
+
+def test_watched_images_are_one_of_each_class(mnist_test):
+    idx = jobs.watch_indices(mnist_test.labels, 10)
+    assert mnist_test.labels[idx].tolist() == list(range(10))
+    assert idx[7] == 0  # the first MNIST test image is a 7
+
+
+def test_pause_holds_training_and_resume_finishes(mnist_train, test_split):
+    job = _job(SLOW, mnist_train, test_split).start()
+    _wait_for(lambda: job.progress().steps_done >= 2)
+    job.pause()
+    assert job.progress().status == "paused"
+    time.sleep(0.3)  # the step in flight finishes, then the worker waits
+    held = job.progress().steps_done
+    time.sleep(0.5)
+    assert job.progress().steps_done == held and job.alive
+    job.resume()
+    _wait_for(lambda: job.progress().steps_done > held)
+    job.stop()
+    assert job.join(10)
+
+
+def test_stop_while_paused_takes_no_further_step(mnist_train, test_split):
+    job = _job(SLOW, mnist_train, test_split).start()
+    _wait_for(lambda: job.progress().steps_done >= 2)
+    job.pause()
+    time.sleep(0.3)
+    held = job.progress().steps_done
+    job.stop("Stopped by you.")
+    assert job.join(10)
+    p = job.progress()
+    assert (p.status, p.message, p.steps_done) == ("stopped", "Stopped by you.", held)
+
+
+def test_stop_while_running_ends_within_one_step(mnist_train, test_split):
+    job = _job(SLOW, mnist_train, test_split).start()
+    _wait_for(lambda: job.progress().steps_done >= 3)
+    asked_at = job.progress().steps_done
+    job.stop()
+    assert job.join(10)
+    p = job.progress()
+    assert p.status == "stopped" and p.result is None
+    assert asked_at <= p.steps_done <= asked_at + 1 < p.total_steps
+
+
+def test_nobody_watching_stops_the_job(mnist_train, test_split):
+    job = _job(SLOW, mnist_train, test_split, heartbeat_timeout=0.5).start()
+    job.pause()  # even a paused job is cleaned up when its page is gone
+    assert job.join(10)
+    p = job.progress()
+    assert p.status == "stopped" and "nobody watched" in p.message
+
+
+def test_touching_keeps_a_job_alive(mnist_train, test_split):
+    job = _job(SLOW, mnist_train, test_split, heartbeat_timeout=0.5).start()
+    for _ in range(10):
+        job.touch()
+        time.sleep(0.1)
+    assert job.alive and job.progress().status == "running"
+    job.stop()
+    assert job.join(10)
+
+
+def test_session_end_stops_its_worker(mnist_train, test_split):
+    registry = jobs.JobRegistry(max_jobs=2)
+    slot = jobs.JobSlot(registry)
+    job = slot.start(SLOW, mnist_train, test_split, heartbeat_timeout=None)
+    _wait_for(lambda: job.progress().steps_done >= 1)
+    assert registry.running() == {slot.session_id: job}
+    slot.close()
+    assert job.join(10)
+    assert job.progress().status == "stopped" and registry.running() == {}
+
+
+def test_two_concurrent_trainings_both_finish_and_a_third_is_refused(mnist_train, test_split):
+    registry = jobs.JobRegistry(max_jobs=2)
+    a = registry.start("a", TINY, mnist_train, test_split, heartbeat_timeout=None)
+    b = registry.start("b", replace(TINY, model="simplecnn", seed=1),
+                       mnist_train, test_split, heartbeat_timeout=None)
+    with pytest.raises(jobs.TrainingBusyError, match="already running"):
+        registry.start("c", TINY, mnist_train, test_split)
+    assert a.join(60) and b.join(60)
+    assert a.progress().status == b.progress().status == "finished"
+    assert registry.running() == {}
+
+
+def test_a_new_start_replaces_the_sessions_running_job(mnist_train, test_split):
+    registry = jobs.JobRegistry(max_jobs=1)
+    first = registry.start("a", SLOW, mnist_train, test_split, heartbeat_timeout=None)
+    second = registry.start("a", TINY, mnist_train, test_split, heartbeat_timeout=None)
+    assert not first.alive and first.progress().status == "stopped"
+    assert second.join(60) and second.progress().status == "finished"
+
+
+def test_no_thread_or_model_leaks_across_many_runs(mnist_train, test_split):
+    small_test = test_split.subset(200, seed=0)
+    config = TrainConfig(model="lenet5", epochs=1, batch_size=64, train_size=128)
+    threads_before = threading.active_count()
+    refs = []
+    for seed in range(6):
+        job = _job(replace(config, seed=seed), mnist_train, small_test)
+        refs.append(weakref.ref(job.model))
+        job.start()
+        if seed % 2:
+            job.stop()
+        assert job.join(30)
+    del job
+    gc.collect()
+    assert threading.active_count() == threads_before
+    assert all(ref() is None for ref in refs)
+
+
+def test_a_diverging_run_fails_with_advice(mnist_train, test_split):
+    config = TrainConfig(model="simplecnn", epochs=1, batch_size=64, train_size=512, optimizer="sgd", lr=100.0,
+                         schedule="constant")
+    job = _job(config, mnist_train, test_split).start()
+    assert job.join(60)
+    p = job.progress()
+    assert p.status == "failed"
+    assert "loss became" in p.message and "learning rate 100 is too high" in p.message
+
+
+def test_an_engine_error_becomes_a_failed_status(mnist_train, test_split):
+    job = _job(replace(TINY, device="xpu"), mnist_train, test_split).start()
+    assert job.join(30)
+    p = job.progress()
+    assert p.status == "failed" and "not available" in p.message and not job.alive
+
+
+def test_advice_names_an_exploding_loss():
+    curve = (jobs.CurvePoint(0.1, 2.3, 0.1), jobs.CurvePoint(0.2, 9e6, 0.1))
+    result = jobs.Result(2.3, 0.1, 10, np.eye(10, dtype=int), *[np.zeros(0)] * 4)
+    progress = jobs.Progress("finished", TrainConfig(lr=1.0), 2, train_curve=curve, result=result)
+    assert "too high" in jobs.advice(progress)
+    calm = jobs.Progress("finished", TrainConfig(), 2, train_curve=curve[:1],
+                         result=jobs.Result(0.1, 0.97, 10, np.eye(10, dtype=int), *[np.zeros(0)] * 4))
+    assert jobs.advice(calm) is None
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"lr": 0.0}, "Learning rate 0 is outside"),
+    ({"lr": 5.0}, "Learning rate 5 is outside"),
+    ({"dataset": "cifar10", "model": "cifarcnn"}, "CIFAR-10 is not on this machine"),
+    ({"dataset": "fashion", "model": "cifarcnn"}, "CifarCNN cannot read Fashion-MNIST"),
+    ({"device": "xpu"}, "Device 'xpu' is not available"),
+    ({"epochs": 0}, "Epochs must be at least 1"),
+])
+def test_bad_settings_are_explained(changes, expected):
+    config = replace(TINY, **changes)
+    problems = jobs.config_problems(config, ["mnist", "fashion"])
+    assert len(problems) == 1 and expected in problems[0]
+
+
+def test_good_settings_pass_and_risky_ones_warn():
+    assert jobs.config_problems(TINY, ["mnist"]) == [] and jobs.config_warnings(TINY) == []
+    assert "often diverges" in jobs.config_warnings(TrainConfig(lr=0.5))[0]
+    assert "single step" in jobs.config_warnings(TrainConfig(batch_size=512, train_size=500))[0]
+
+
+def test_models_are_offered_only_with_a_matching_dataset():
+    assert jobs.trainable_models(["mnist"]) == ["simplecnn", "lenet5"]
+    assert jobs.trainable_models(["mnist", "cifar10"]) == ["simplecnn", "lenet5", "cifarcnn"]
+    assert jobs.compatible_datasets("lenet5", ["mnist", "fashion", "cifar10"]) == ["mnist", "fashion"]
