@@ -256,10 +256,10 @@ def window(conv: Convolution, position: int, filter: int = 0) -> Window:
 
 
 def format_number(value: float) -> str:
-    """A short, exact-looking number: integers without decimals, others to 3 significant digits."""
+    """A short, exact-looking number: integers without decimals, others to 4 significant digits."""
     if float(value).is_integer():
         return str(int(value))
-    return f"{value:.3g}"
+    return f"{value:.4g}"
 
 
 def window_equation(win: Window, channel: int | None = None, max_terms: int = 49) -> str:

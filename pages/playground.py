@@ -169,16 +169,14 @@ def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None
     win = conv.window(result, position, filt)
     small = max(result.padded.shape[1:]) <= SMALL
     crop = None if small else figs.window_crop(result, win)
-    st.markdown(f"**Step {position + 1} of {result.positions}**, filter {filt}: output cell ({win.row}, {win.col}).")
-    cols = st.columns(len(win.patch) + 1)
-    for c, name in enumerate(figs.CHANNEL_NAMES[: len(win.patch)]):
-        cols[c].plotly_chart(figs.input_figure(result, win, c, crop, title=f"{name} channel", height=300),
-                             key=f"input_fig_{c}")
-        cols[c].plotly_chart(figs.kernel_figure(win.kernel[c], f"slice for {name}", height=220), key=f"kernel_fig_{c}")
-        cols[c].caption(conv.window_equation(win, channel=c))
     out_crop = None if small else figs.output_crop(result.output.shape[1:], position)
-    cols[-1].plotly_chart(figs.output_figure(result.output[filt], position, out_crop, f"map of filter {filt}",
-                                             height=300), key="output_fig")
+    st.markdown(f"**Step {position + 1} of {result.positions}**, filter {filt}: output cell ({win.row}, {win.col}).")
+    left, right = st.columns([3, 1])
+    left.plotly_chart(figs.channel_step_figure(result, win, crop), key="channel_step_fig")
+    right.plotly_chart(figs.output_figure(result.output[filt], position, out_crop, f"map of filter {filt}",
+                                          height=360), key="output_fig")
+    for c, name in enumerate(figs.CHANNEL_NAMES[: len(win.patch)]):
+        st.caption(f"{name}: {conv.window_equation(win, channel=c)}")
     sums = " + ".join(conv.format_number(v) for v in win.channel_sums)
     st.code(f"{sums} (channels) + {conv.format_number(win.bias)} (bias) = {conv.format_number(win.value)}",
             language=None)

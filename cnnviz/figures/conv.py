@@ -16,6 +16,7 @@ WINDOW_COLOUR = "#d62728"
 PADDING_COLOUR = "#b0b0b0"
 TEXT_LIMIT = 15  # show values as text on grids at most this many cells wide
 CHANNEL_NAMES = ("red", "green", "blue")
+TINTS = {"red": "#ff3030", "green": "#30d030", "blue": "#3070ff"}
 
 
 def _scale(values: np.ndarray, signed: bool | None = None) -> dict:
@@ -28,16 +29,12 @@ def _scale(values: np.ndarray, signed: bool | None = None) -> dict:
     return {"colorscale": "Greys_r", "zmin": low, "zmax": high if high > low else low + 1}
 
 
-def _text(values: np.ndarray) -> np.ndarray:
-    return np.vectorize(lambda v: "" if np.isnan(v) else format_number(v), otypes=[object])(values)
-
-
 def _heatmap(values: np.ndarray, x: np.ndarray, y: np.ndarray, hover: str, show_text: bool,
              scale: dict, **kwargs) -> dict:
     trace = dict(type="heatmap", z=values, x=x, y=y, showscale=False, xgap=1, ygap=1, hoverongaps=False,
                  hovertemplate=hover + "<extra></extra>", **scale, **kwargs)
     if show_text:
-        trace.update(text=_text(values), texttemplate="%{text}")
+        trace["texttemplate"] = "%{z:.4~g}"  # drawn by the browser; blank (NaN) cells stay empty
     return trace
 
 
@@ -67,9 +64,9 @@ def _box(x0: float, x1: float, y0: float, y1: float, colour: str, width: int = 3
                 yref=f"y{axis}", line=dict(color=colour, width=width), **kwargs)
 
 
-def input_figure(conv: Convolution, win: Window | None, channel: int = 0, crop: tuple[slice, slice] | None = None,
-                 title: str = "Input (padding in grey)", height: int = 420) -> go.Figure:
-    """The padded input: real pixels in grey levels, padding greyed out and fenced, window taps outlined."""
+def _input_panel(conv: Convolution, win: Window | None, channel: int, crop: tuple[slice, slice] | None,
+                 axis: str = "", tint: str | None = None) -> tuple[list[dict], list[dict], np.ndarray, np.ndarray]:
+    """Traces and shapes of one padded input channel: pixels, greyed padding, the fence, the taps."""
     p = conv.padding
     rows, cols = crop or (slice(0, conv.padded.shape[1]), slice(0, conv.padded.shape[2]))
     values = conv.padded[channel, rows, cols]
@@ -79,17 +76,52 @@ def input_figure(conv: Convolution, win: Window | None, channel: int = 0, crop: 
     inside = ((y >= 0) & (y < height_in))[:, None] & ((x >= 0) & (x < width_in))[None, :]
     show_text = values.shape[1] <= TEXT_LIMIT
     scale = _scale(conv.padded[channel, p:p + height_in, p:p + width_in])
-    traces = [_heatmap(np.where(inside, values, np.nan), x, y, "row %{y}, col %{x}: %{z}", show_text, scale)]
+    if tint:
+        scale["colorscale"] = [[0, "black"], [1, tint]]
+    where = dict(xaxis=f"x{axis}", yaxis=f"y{axis}")
+    traces = [_heatmap(np.where(inside, values, np.nan), x, y, "row %{y}, col %{x}: %{z}", show_text, scale,
+                       **where)]
     shapes = []
     if p:
         traces.append(_heatmap(np.where(inside, np.nan, values), x, y,
                                f"padding ({conv.padding_mode}) at row %{{y}}, col %{{x}}: %{{z}}",
                                show_text, {"colorscale": [[0, "#e6e6e6"], [1, PADDING_COLOUR]]},
-                               zmin=scale["zmin"], zmax=scale["zmax"], opacity=0.7))
-        shapes.append(_box(0, width_in - 1, 0, height_in - 1, "#1f77b4", 2, line_dash="dash"))
+                               zmin=scale["zmin"], zmax=scale["zmax"], opacity=0.7, **where))
+        shapes.append(_box(0, width_in - 1, 0, height_in - 1, "#1f77b4", 2, axis, line_dash="dash"))
     if win is not None:
-        shapes += _window_shapes(win, p)
+        shapes += _window_shapes(win, p, axis)
+    return traces, shapes, x, y
+
+
+def input_figure(conv: Convolution, win: Window | None, channel: int = 0, crop: tuple[slice, slice] | None = None,
+                 title: str = "Input (padding in grey)", height: int = 420) -> go.Figure:
+    """The padded input: real pixels in grey levels, padding greyed out and fenced, window taps outlined."""
+    traces, shapes, x, y = _input_panel(conv, win, channel, crop)
     return _figure(traces, shapes, title, height, **_axes(ranges=(x, y)))
+
+
+def channel_step_figure(conv: Convolution, win: Window, crop: tuple[slice, slice] | None = None,
+                        height: int = 520) -> go.Figure:
+    """One window position on every input channel (top) above the kernel slice it meets (bottom)."""
+    channels = conv.padded.shape[0]
+    names = CHANNEL_NAMES if channels == 3 else tuple(f"channel {c}" for c in range(channels))
+    traces, shapes, layout = [], [], {}
+    for c, domain in enumerate(_panel_domains([1.0] * channels, gap=0.06)):
+        axis, kaxis = ("" if c == 0 else str(c + 1)), str(channels + c + 1)
+        panel, panel_shapes, x, y = _input_panel(conv, win, c, crop, axis, TINTS.get(names[c]))
+        traces += panel
+        shapes += panel_shapes
+        layout.update(_axes(axis, domain, ranges=(x, y)))
+        layout[f"yaxis{axis}"]["domain"] = (0.42, 1.0)
+        layout[f"xaxis{axis}"]["title"] = dict(text=f"{names[c]}: sum {format_number(win.channel_sums[c])}",
+                                               standoff=2)
+        kh, kw = win.kernel[c].shape
+        traces.append(_heatmap(win.kernel[c], np.arange(kw), np.arange(kh), "weight [%{y}, %{x}] = %{z}", True,
+                               _scale(win.kernel[c], signed=True), xaxis=f"x{kaxis}", yaxis=f"y{kaxis}"))
+        layout.update(_axes(kaxis, domain, ticks=False))
+        layout[f"yaxis{kaxis}"]["domain"] = (0.0, 0.3)
+        layout[f"xaxis{kaxis}"]["title"] = dict(text=f"filter {win.filter}, slice for {names[c]}", standoff=2)
+    return _figure(traces, shapes, "", height, top=40, **layout)
 
 
 def _window_shapes(win: Window, padding: int, axis: str = "") -> list[dict]:

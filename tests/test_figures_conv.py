@@ -1,0 +1,64 @@
+"""The playground's figures show what they claim: padding apart, only the dilated taps outlined,
+output cells blank until the window reaches them, one stacked map per filter."""
+
+import numpy as np
+
+from cnnviz import conv
+from cnnviz.figures import conv as figs
+
+
+def tap_boxes(fig, axis="x"):
+    return [(s.x0 + 0.5, s.y0 + 0.5) for s in fig.layout.shapes
+            if s.line.color == figs.WINDOW_COLOUR and s.line.width == 3 and s.xref == axis]
+
+
+def test_padding_is_a_separate_grey_trace_fenced_by_a_dashed_line():
+    result = conv.convolve(np.arange(16.0).reshape(4, 4), np.ones((3, 3)), padding=2, padding_mode="replicate")
+    fig = figs.input_figure(result, conv.window(result, 0))
+    pixels, padding = fig.data
+    assert np.isnan(pixels.z[0, 0]) and pixels.z[2, 2] == 0  # padded (0, 0) is padding; (2, 2) is pixel (0, 0)
+    assert padding.z[0, 0] == 0 and np.isnan(padding.z[2, 2]) and "padding (replicate)" in padding.hovertemplate
+    assert list(pixels.x) == [-2, -1, 0, 1, 2, 3, 4, 5]  # hover names unpadded coordinates
+    assert any(s.line.dash == "dash" for s in fig.layout.shapes)
+
+
+def test_only_the_dilated_taps_are_outlined():
+    result = conv.convolve(np.zeros((9, 9)), np.ones((3, 3)), dilation=3)
+    fig = figs.input_figure(result, conv.window(result, 2))
+    assert sorted(tap_boxes(fig)) == sorted((c, r) for r in (0, 3, 6) for c in (2, 5, 8))
+
+
+def test_output_fills_in_up_to_the_current_step():
+    result = conv.convolve(np.ones((5, 5)), np.ones((3, 3)))
+    z = np.array(figs.output_figure(result.output[0], 4).data[0].z)
+    assert np.all(z.ravel()[:5] == 9) and np.all(np.isnan(z.ravel()[5:]))
+    assert not np.isnan(np.array(figs.output_figure(result.output[0], 4, reveal=False).data[0].z)).any()
+
+
+def test_zoomed_views_crop_around_the_window():
+    result = conv.convolve(np.zeros((28, 28)), np.ones((3, 3)), padding=1)
+    win = conv.window(result, 28 * 10 + 5)
+    fig = figs.input_figure(result, win, crop=figs.window_crop(result, win))
+    assert list(fig.data[0].x) == list(range(2, 9)) and list(fig.data[0].y) == list(range(7, 14))
+    out = figs.output_figure(result.output[0], 28 * 10 + 5, crop=figs.output_crop((28, 28), 28 * 10 + 5))
+    assert list(out.data[0].x) == list(range(2, 9))
+
+
+def test_overview_has_input_kernel_and_output_side_by_side():
+    result = conv.convolve(np.zeros((28, 28)), np.ones((5, 5)))
+    fig = figs.overview_figure(result, conv.window(result, 0))
+    assert [np.shape(t.z) for t in fig.data] == [(28, 28), (5, 5), (24, 24)]
+    domains = [fig.layout[f"xaxis{a}"].domain for a in ("", "2", "3")]
+    assert domains[0][1] < domains[1][0] and domains[1][1] < domains[2][0]
+
+
+def test_colour_figures_sum_over_channels_and_stack_filters():
+    rng = np.random.default_rng(0)
+    result = conv.convolve(rng.normal(size=(3, 6, 6)), rng.normal(size=(4, 3, 3, 3)), bias=[1, 2, 3, 4])
+    sums = figs.channel_sum_figure(result, 2)
+    parts = np.array([t.z for t in sums.data])
+    np.testing.assert_allclose(parts[:3].sum(axis=0) + 3, parts[3])
+    volume = figs.volume_figure(result)
+    assert [t.z[0][0] for t in volume.data] == [0, 1, 2, 3]
+    step = figs.channel_step_figure(result, conv.window(result, 5, 2))
+    assert len(step.data) == 6 and len(tap_boxes(step, "x3")) == 9
