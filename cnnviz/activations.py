@@ -15,8 +15,10 @@ from PIL import Image
 from torch import nn
 
 from cnnviz.data import sample_digits, to_model_input
+from cnnviz.images import load_image
 from cnnviz.models import LayeredCNN
 from cnnviz.pooling import PoolResult, pool2d
+from cnnviz.predict import preprocess
 
 
 @dataclass(frozen=True)
@@ -181,3 +183,8 @@ def pool_replay(model: LayeredCNN, acts: Activations, layer: str, channel: int) 
     mode = "max" if isinstance(getattr(model.layers, layer), nn.MaxPool2d) else "avg"
     result = pool2d(acts.layers[source][channel], kernel, stride, padding, mode)
     return result, bool(np.allclose(result.output, acts.layers[layer][channel], atol=1e-5))
+
+
+def digit_from_upload(data: bytes) -> np.ndarray:
+    """An uploaded picture of a digit as MNIST-style uint8 (28, 28); ImageInputError if unusable."""
+    return preprocess(load_image(data)).digit

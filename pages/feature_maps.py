@@ -1,5 +1,195 @@
-"""Placeholder until its issue lands."""
+"""Feature maps: follow one image through a trained network, layer by layer, filter by filter."""
 
+import numpy as np
 import streamlit as st
 
-st.title("Coming soon")
+from cnnviz import activations, ui
+from cnnviz.figures import network as figs
+from cnnviz.images import ImageInputError
+
+SOURCES = {"sample": "Sample digit", "test": "Test-set image", "upload": "Upload"}
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
+SHIFTS = range(-8, 9)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def run(model_key: str, model_id: int, image: np.ndarray, _model) -> activations.Activations:
+    """One forward pass per (model, image): switching layer or channel never reruns the model."""
+    return activations.run_model(_model, image)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def uploaded_digit(data: bytes) -> np.ndarray:
+    """The MNIST-style 28x28 digit of an upload, preprocessed once per file."""
+    return activations.digit_from_upload(data)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def sweep(model_key: str, model_id: int, image: np.ndarray, axis: str, _model) -> np.ndarray:
+    """Probabilities while the image slides along one axis, one batched pass per (model, image, axis)."""
+    return activations.shift_sweep(_model, image, SHIFTS, axis)
+
+
+st.title("Feature maps: one image through the network")
+choices = ui.model_choices()
+if not choices:
+    st.error("No trained model found: the shipped weights (assets/lenet5.safetensors, "
+             "assets/simplecnn.safetensors) are missing and no model was trained in this session. "
+             "Train one on the **Train live** page, or run `python -m cnnviz train`.")
+    st.stop()
+
+controls, seen, verdict = st.columns([1.2, 1, 1.3])
+with controls:
+    label = st.selectbox("Model", list(choices), key="fm_model")
+    model_key = choices[label]
+    model = ui.get_model(model_key)
+    sources = list(SOURCES) if model.dataset == "mnist" else ["test"]
+    source = st.radio("Image", sources, format_func=SOURCES.get, horizontal=True, key="fm_source")
+    if source == "sample":
+        digit = st.selectbox("Digit", range(10), key="fm_digit")
+        which = st.slider("Which sample", 1, activations.samples_per_class(digit), 1, key="fm_sample")
+        image, true_label = activations.sample_image(digit, which - 1), digit
+    elif source == "upload":
+        upload = st.file_uploader("A picture of one digit", type=UPLOAD_TYPES, key="fm_upload")
+        if upload is None:
+            st.info("Upload a photo, scan or drawing of a single digit; it is cropped, centred and scaled "
+                    "like MNIST before the network sees it.")
+            st.stop()
+        try:
+            image, true_label = uploaded_digit(upload.getvalue()), None
+        except ImageInputError as exc:
+            st.error(str(exc))
+            st.stop()
+    else:
+        try:
+            test = ui.split(model.dataset, False)
+        except FileNotFoundError as exc:
+            st.error(f"The test set is not available: {exc}")
+            st.stop()
+        index = st.number_input(f"Test image (0–{len(test) - 1})", 0, len(test) - 1, 0, key="fm_index")
+        image, true_label = test.images[int(index)].numpy().squeeze(0), int(test.labels[int(index)])
+
+with seen:
+    st.markdown("**Move the image** — is the network position-invariant?")
+    dx = st.slider("Shift right (px)", -8, 8, 0, key="fm_dx")
+    dy = st.slider("Shift down (px)", -8, 8, 0, key="fm_dy")
+    degrees = st.slider("Rotate (degrees)", -60, 60, 0, step=5, key="fm_rot")
+    moved = activations.transform_image(image, dx, dy, degrees)
+
+acts = run(model_key, id(model), moved, model)
+still = run(model_key, id(model), image, model)
+target = still.prediction if true_label is None else true_label  # the class the sweep follows
+classes = model.classes
+with verdict:
+    st.plotly_chart(figs.map_heatmap(acts.input.mean(0), f"What the model sees ({model.input_size}×{model.input_size})",
+                                     height=230, text=False), key="fm_input")
+    st.metric("Prediction", f"{classes[acts.prediction]} ({acts.probs.max():.1%})")
+    st.caption("Uploaded: no true label." if true_label is None else f"True label: {classes[true_label]}")
+    if (dx, dy, degrees) != (0, 0, 0):
+        held = acts.prediction == still.prediction
+        message = (f"Unmoved: {classes[still.prediction]} ({still.probs.max():.1%}) → moved: "
+                   f"{classes[acts.prediction]} ({acts.probs.max():.1%}).")
+        (st.success if held else st.warning)(("Prediction held. " if held else "Prediction broke. ") + message)
+
+spatial = activations.spatial_layers(acts)
+VIEWS = {
+    "layers": "Every layer", "channel": "One channel up close", "filters": "Learned filters",
+    "pooling": "Pooling", "position": "Position invariance", "scores": "Final layer",
+}
+view = st.radio("Look at", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="fm_view")
+
+
+def _remember(key: str) -> None:
+    st.session_state[key + "_kept"] = st.session_state[key]
+
+
+def channel_slider(key: str, count: int) -> int:
+    """A channel picker that keeps its channel when the layer changes (clamped to the new count)."""
+    kept = min(st.session_state.get(key + "_kept", 0), count - 1)
+    return st.slider("Channel", 0, count - 1, kept, key=key, on_change=_remember, args=(key,))
+
+
+def every_layer() -> None:
+    """Each spatial layer as a grid of channel heatmaps, then the fully connected layers."""
+    st.caption("Each tile is one channel; hover for its value. Blue–red maps can go negative "
+               "(conv, batch norm); after ReLU everything is ≥ 0. `flatten` just lines the last maps up.")
+    for start in range(0, len(spatial), 2):
+        for column, name in zip(st.columns(2), spatial[start:start + 2]):
+            maps = acts.layers[name]
+            column.plotly_chart(figs.feature_grid(
+                maps, f"{name}: {maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}", height=300),
+                key=f"fm_grid_{name}")
+    flat = {name: value for name, value in acts.layers.items() if value.ndim == 1 and name != "flatten"}
+    st.plotly_chart(figs.vector_layers(flat), key="fm_vectors")
+
+
+@st.fragment
+def close_up() -> None:
+    """One channel enlarged beside the filter that made it and the input it saw."""
+    layer = st.select_slider("Layer", spatial, key="fm_layer")
+    maps = acts.layers[layer]
+    channel = channel_slider("fm_channel", len(maps))
+    conv = activations.producing_conv(model, layer)
+    big, kernel, source = st.columns(3)
+    big.plotly_chart(figs.map_heatmap(maps[channel], f"{layer}, channel {channel}"), key="fm_channel_map")
+    weights = activations.conv_filters(model, conv)[channel:channel + 1]
+    kernel.plotly_chart(figs.filter_grid(weights, f"{conv} filter {channel}: one slice per input channel",
+                                         height=320), key="fm_channel_filter")
+    seen_maps = activations.layer_input(model, acts, layer)
+    if layer == conv:
+        source.plotly_chart(figs.feature_grid(seen_maps, f"What {layer} saw: all {len(seen_maps)} input maps",
+                                              height=320), key="fm_channel_input")
+        st.caption(f"Each value of channel {channel} = bias + the sum over all {len(seen_maps)} input maps of "
+                   "a window times the matching filter slice: bright where the input looks like the filter.")
+    else:
+        source.plotly_chart(figs.map_heatmap(seen_maps[channel], f"What {layer} saw: channel {channel}"),
+                            key="fm_channel_input")
+        st.caption(f"`{layer}` works on each channel on its own: it changes channel {channel} of the layer "
+                   f"before it, which `{conv}` filter {channel} made.")
+
+
+@st.fragment
+def learned_filters() -> None:
+    """Every kernel of a conv layer as a grid."""
+    layer = st.radio("Conv layer", activations.conv_layers(model), horizontal=True, key="fm_filter_layer")
+    weights = activations.conv_filters(model, layer)
+    st.plotly_chart(figs.filter_grid(weights, f"{layer}: {weights.shape[0]} filters (rows) × "
+                                              f"{weights.shape[1]} input channels (columns)", height=420),
+                    key="fm_filters")
+    st.caption("Blue weights subtract, red weights add: a filter responds where the image has its pattern.")
+
+
+@st.fragment
+def pooling_view() -> None:
+    """A pooling layer replayed window by window on one channel."""
+    layer = st.radio("Pooling layer", activations.pool_layers(model), horizontal=True, key="fm_pool_layer")
+    channel = channel_slider("fm_pool_channel", len(acts.layers[layer]))
+    result, matches = activations.pool_replay(model, acts, layer, channel)
+    st.plotly_chart(figs.pooling_figure(result, height=420), key="fm_pool_figure")
+    st.caption(f"Every {result.kernel}×{result.kernel} window is outlined; the red ring marks the value each "
+               f"window keeps. {'✓ Identical' if matches else '✗ Not identical'} to the network's `{layer}` "
+               f"output, channel {channel}.")
+    st.page_link("pages/pooling.py", label="Step through pooling on a small example", icon="🧩")
+
+
+def position() -> None:
+    """How the probability of the true class changes as the image slides."""
+    base = activations.rotate_image(image, degrees)
+    sweeps = {"x": sweep(model_key, id(model), activations.shift_image(base, 0, dy), "x", model),
+              "y": sweep(model_key, id(model), activations.shift_image(base, dx, 0), "y", model)}
+    st.plotly_chart(figs.shift_sweep_figure(list(SHIFTS), sweeps, target, classes, {"x": dx, "y": dy}),
+                    key="fm_sweep")
+    st.caption("Convolutions move their maps along with the digit and pooling forgives a pixel or two, but "
+               "the fully connected layers read fixed positions: shift far enough and the answer changes. "
+               "Use the sliders above, then look at *Every layer* to see the maps move.")
+
+
+def final_layer() -> None:
+    """The 10 class scores and their softmax probabilities."""
+    st.plotly_chart(figs.class_scores(acts.logits, acts.probs, classes), key="fm_scores")
+    st.caption("The last layer gives one score per class (logits). Softmax turns them into probabilities: "
+               "exponentiate each score, then divide by the sum.")
+
+
+{"layers": every_layer, "channel": close_up, "filters": learned_filters, "pooling": pooling_view,
+ "position": position, "scores": final_layer}[view]()

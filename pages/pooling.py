@@ -1,5 +1,57 @@
-"""Placeholder until its issue lands."""
+"""Pooling: max and average pooling window by window, on the classic 4x4 example or any small map."""
 
 import streamlit as st
 
-st.title("Coming soon")
+from cnnviz import conv, data, pooling
+from cnnviz.figures import network as figs
+
+st.title("Pooling: shrink a map, keep what matters")
+st.markdown(
+    "A pooling layer slides a window over each feature map and keeps one number per window: the "
+    "**largest** (max pooling) or the **mean** (average pooling). It has no weights to learn. With a "
+    "2×2 window and stride 2 it halves the height and width, so later layers see a wider area for the "
+    "same cost, and a feature that moves by one pixel often lands in the same window."
+)
+
+INPUTS = {"classic": "Classic 4×4 (1…16)", "random": "Random small integers", "digit": "A handwritten 7 (28×28)"}
+left, right = st.columns([1, 2])
+with left:
+    source = st.radio("Input map", list(INPUTS), format_func=INPUTS.get, key="pool_source")
+    if source == "random":
+        size = st.slider("Map size", 2, 12, 6, key="pool_size")
+        seed = st.number_input("Random seed", 0, 9999, 0, key="pool_seed")
+        image = pooling.random_map(size, int(seed))
+    elif source == "digit":
+        image = data.sample_digits()[0][70].astype(float)
+    else:
+        image = pooling.classic_example()
+    mode = st.radio("Mode", pooling.MODES, horizontal=True, key="pool_mode",
+                    format_func={"max": "max", "avg": "average"}.get)
+    kernel = st.number_input("Kernel size", 1, 8, 2, key="pool_kernel")
+    stride = st.number_input("Stride", 1, 8, 2, key="pool_stride")
+    padding = st.number_input("Padding", 0, 4, 0, key="pool_padding")
+    st.latex(r"\text{output} = " + conv.pool_output_formula(image.shape[0], kernel, stride, padding))
+
+with right:
+    try:
+        result = pooling.pool2d(image, kernel, stride, padding, mode)
+    except ValueError as exc:
+        st.error(f"These settings do not work: {exc}")
+        st.stop()
+    count = len(result.windows)
+    step = st.slider("Step through the windows", 1, count, 1, key="pool_step") if count > 1 else 1
+    window = result.windows[step - 1]
+    st.markdown(
+        f"Window **{step} of {count}** → output row {window.out_row}, column {window.out_col}: "
+        f"`{window.explain(mode)}`"
+    )
+    st.plotly_chart(figs.pooling_figure(result, step - 1), key="pool_figure")
+    h, w = result.output.shape
+    st.caption(
+        f"{image.shape[0]}×{image.shape[1]} input → {h}×{w} output with a {kernel}×{kernel} window, "
+        f"stride {stride}, padding {padding}. "
+        + ("Padding counts as −∞ for max pooling, so it never wins." if mode == "max" else
+           "Padding counts as 0 and the sum is always divided by the full window area, as PyTorch does.")
+    )
+    st.code(f"torch.nn.functional.{'max' if mode == 'max' else 'avg'}_pool2d(x, kernel_size={kernel}, "
+            f"stride={stride}, padding={padding})  # gives the same map", language="python")

@@ -1,0 +1,20 @@
+"""Shared AppTest helper: open a page through app.py, as the browser reaches it via st.navigation."""
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def open_page() -> Callable[[str], AppTest]:
+    """Run app.py switched to a page file; fails the test if the first run raises."""
+    def run(page: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.switch_page(page).run()
+        assert not at.exception
+        return at
+    return run

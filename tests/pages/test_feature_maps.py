@@ -1,0 +1,139 @@
+"""AppTest for the feature-maps page: every control runs without error and changes what is shown."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import activations
+
+@pytest.fixture
+def app(open_page) -> AppTest:
+    return open_page("pages/feature_maps.py")
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly figures on the page by title (or first axis text), as the browser gets them."""
+    found = {}
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        layout = spec.get("layout", {})
+        title = layout.get("title", {}).get("text") or layout.get("annotations", [{}])[0].get("text", "")
+        found[title] = spec
+    return found
+
+
+def prediction(at: AppTest) -> str:
+    return at.metric[0].value
+
+
+def test_every_layer_in_order(app):
+    titles = list(charts(app))
+    grids = [t for t in titles if " maps of " in t]
+    assert [t.split(":")[0] for t in grids] == ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2"]
+    assert grids[0] == "conv1: 32 maps of 28×28"
+    assert any(t.startswith("Fully connected layers") for t in titles)
+    assert prediction(app).startswith("0 ")
+
+
+def test_model_switch_to_lenet_shows_batch_norm(app):
+    app.selectbox(key="fm_model").set_value("LeNet-5 (shipped)").run()
+    assert not app.exception
+    grids = [t for t in charts(app) if " maps of " in t]
+    assert grids[:4] == ["conv1: 6 maps of 28×28", "bn1: 6 maps of 28×28", "relu1: 6 maps of 28×28",
+                         "pool1: 6 maps of 14×14"]
+    assert "What the model sees (32×32)" in charts(app)
+
+
+def test_image_controls_change_the_prediction(app, mnist_test):
+    app.selectbox(key="fm_digit").set_value(7).run()
+    assert prediction(app).startswith("7 ") and "True label: 7" in app.caption[0].value
+    before = charts(app)["conv1: 32 maps of 28×28"]["data"][0]["z"]
+    app.slider(key="fm_sample").set_value(3).run()
+    assert not app.exception
+    assert charts(app)["conv1: 32 maps of 28×28"]["data"][0]["z"] != before
+    app.radio(key="fm_source").set_value("test").run()
+    assert prediction(app).startswith("7 ")  # test image 0 is a 7
+    app.number_input(key="fm_index").set_value(1).run()
+    assert prediction(app).startswith("2 ") and "True label: 2" in app.caption[0].value
+
+
+def test_moving_the_image_reports_held_or_broken(app):
+    app.selectbox(key="fm_digit").set_value(4).run()
+    app.slider(key="fm_dx").set_value(1).run()
+    assert not app.exception and "Prediction held" in app.success[0].value
+    app.slider(key="fm_dx").set_value(8).run()
+    app.slider(key="fm_dy").set_value(8).run()
+    app.slider(key="fm_rot").set_value(60).run()
+    assert not app.exception
+    verdicts = [e.value for e in (*app.success, *app.warning)]
+    assert len(verdicts) == 1 and "moved:" in verdicts[0]
+
+
+def test_close_up_controls(app):
+    app.radio(key="fm_view").set_value("channel").run()
+    assert "conv1, channel 0" in charts(app)
+    app.slider(key="fm_channel").set_value(5).run()
+    assert "conv1, channel 5" in charts(app) and "conv1 filter 5: one slice per input channel" in charts(app)
+    app.select_slider(key="fm_layer").set_value("pool2").run()
+    assert not app.exception
+    shown = charts(app)
+    assert "pool2, channel 5" in shown and "What pool2 saw: channel 5" in shown
+    assert "conv2 filter 5: one slice per input channel" in shown
+    app.selectbox(key="fm_model").set_value("LeNet-5 (shipped)").run()
+    app.slider(key="fm_channel").set_value(15).run()
+    app.select_slider(key="fm_layer").set_value("conv1").run()  # only 6 channels: clamped to the last
+    assert not app.exception and "conv1, channel 5" in charts(app)
+
+
+def test_learned_filters(app):
+    app.radio(key="fm_view").set_value("filters").run()
+    assert "conv1: 32 filters (rows) × 1 input channels (columns)" in charts(app)
+    app.radio(key="fm_filter_layer").set_value("conv2").run()
+    assert "conv2: 64 filters (rows) × 32 input channels (columns)" in charts(app)
+
+
+def test_pooling_view_matches_the_network(app):
+    app.radio(key="fm_view").set_value("pooling").run()
+    assert "✓ Identical to the network's `pool1` output, channel 0" in app.caption[-1].value
+    app.slider(key="fm_pool_channel").set_value(9).run()
+    app.radio(key="fm_pool_layer").set_value("pool2").run()
+    assert not app.exception
+    assert "✓ Identical to the network's `pool2` output, channel 9" in app.caption[-1].value
+
+
+def test_position_and_final_layer(app):
+    app.radio(key="fm_view").set_value("position").run()
+    sweep = next(spec for title, spec in charts(app).items() if title.startswith("Slide the image"))
+    assert [trace["name"] for trace in sweep["data"]] == ["shift along x", "shift along y"]
+    app.radio(key="fm_view").set_value("scores").run()
+    scores = charts(app)["Class scores (logits)"]
+    assert len(scores["data"]) == 2 and len(scores["data"][0]["x"]) == 10
+
+
+def _png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_upload_good_and_bad(app):
+    app.radio(key="fm_source").set_value("upload").run()
+    assert not app.exception and app.info
+    # A sample 3, inverted and enlarged like a photo of ink on paper.
+    three = 255 - np.kron(activations.sample_image(3, 0), np.ones((8, 8), dtype=np.uint8))
+    app.file_uploader(key="fm_upload").set_value(("three.png", _png(three), "image/png")).run()
+    assert not app.exception and prediction(app).startswith("3 ")
+    app.file_uploader(key="fm_upload").set_value(("notes.png", b"not an image at all", "image/png")).run()
+    assert not app.exception and "not an image the app can read" in app.error[0].value
+
+
+def test_without_any_model_the_page_says_what_to_do(open_page, monkeypatch, tmp_path):
+    from cnnviz import models
+
+    monkeypatch.setattr(models, "ASSETS", tmp_path)
+    at = open_page("pages/feature_maps.py")
+    assert "No trained model found" in at.error[0].value and "Train live" in at.error[0].value

@@ -1,0 +1,53 @@
+"""AppTest for the pooling page: every control works and changes what is shown, bad settings explained."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+@pytest.fixture
+def app(open_page) -> AppTest:
+    return open_page("pages/pooling.py")
+
+
+def _window_text(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("Window"))
+
+
+def test_classic_example_max_then_average(app):
+    assert "max(1, 2, 5, 6) = 6" in _window_text(app)
+    app.slider(key="pool_step").set_value(4).run()
+    assert "max(11, 12, 15, 16) = 16" in _window_text(app)
+    app.radio(key="pool_mode").set_value("avg").run()
+    assert not app.exception
+    assert "(11 + 12 + 15 + 16) / 4 = 13.5" in _window_text(app)
+    assert "avg_pool2d" in app.code[0].value
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("pool_kernel", 3, "3×3 window"),
+    ("pool_stride", 1, "3×3 output"),
+    ("pool_padding", 1, "padding 1"),
+])
+def test_number_controls_change_the_output(app, key, value, expected):
+    app.number_input(key=key).set_value(value).run()
+    assert not app.exception and not app.error
+    assert expected in app.caption[0].value
+
+
+def test_invalid_settings_are_explained_not_raised(app):
+    app.number_input(key="pool_padding").set_value(2).run()
+    assert not app.exception
+    assert "at most half the kernel" in app.error[0].value
+    app.number_input(key="pool_padding").set_value(0).run()
+    app.number_input(key="pool_kernel").set_value(5).run()
+    assert "never fits" in app.error[0].value
+    assert app.radio(key="pool_mode").value == "max"  # the rest of the page survives
+
+
+def test_other_inputs(app):
+    app.radio(key="pool_source").set_value("random").run()
+    app.slider(key="pool_size").set_value(9).run()
+    app.number_input(key="pool_seed").set_value(7).run()
+    assert not app.exception and "9×9 input → 4×4 output" in app.caption[0].value
+    app.radio(key="pool_source").set_value("digit").run()
+    assert not app.exception and "28×28 input → 14×14 output" in app.caption[0].value
