@@ -6,6 +6,7 @@ also written beside it as ``NAME.json`` for people to read. Nothing here ever un
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -31,10 +32,21 @@ def card_path(weights_path: str | os.PathLike) -> Path:
     return Path(weights_path).with_suffix(".json")
 
 
+def _digest(card_json: str, state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over the card and every tensor, so any flipped byte that changes content is caught."""
+    h = hashlib.sha256(card_json.encode())
+    for key in sorted(state):
+        tensor = state[key].detach().cpu().contiguous()
+        h.update(f"{key}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        h.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
 def weights_to_bytes(model: LayeredCNN, card: dict[str, Any]) -> bytes:
     """Serialise a model's state and card to safetensors bytes (for saving or downloading)."""
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    return st_save(state, metadata={"card": json.dumps(card, sort_keys=True)})
+    card_json = json.dumps(card, sort_keys=True)
+    return st_save(state, metadata={"card": card_json, "sha256": _digest(card_json, state)})
 
 
 def save_weights(model: LayeredCNN, path: str | os.PathLike, card: dict[str, Any]) -> Path:
@@ -49,35 +61,39 @@ def save_weights(model: LayeredCNN, path: str | os.PathLike, card: dict[str, Any
     return path
 
 
-def _read_card(data: bytes) -> dict[str, Any]:
-    """The card from the safetensors header, parsed as JSON without touching the tensors."""
+def _read_metadata(data: bytes) -> tuple[dict[str, Any], str, str]:
+    """(card, card JSON, digest) from the safetensors header, parsed without touching the tensors."""
     if len(data) < 8:
         raise WeightsError("This is not a safetensors weights file: it is too short.")
     header_len = int.from_bytes(data[:8], "little")
     if header_len <= 0 or 8 + header_len > len(data):
         raise WeightsError("This is not a safetensors weights file (its header is damaged).")
     try:
-        header = json.loads(data[8:8 + header_len])
-        card = json.loads(header["__metadata__"]["card"])
+        metadata = json.loads(data[8:8 + header_len])["__metadata__"]
+        card_json, digest = metadata["card"], metadata["sha256"]
+        card = json.loads(card_json)
     except (ValueError, KeyError, TypeError) as exc:
         raise WeightsError("The weights file has no readable card: it was not saved by cnnviz.") from exc
     if not isinstance(card, dict) or any(k not in card for k in REQUIRED_CARD_KEYS):
         raise WeightsError("The weights card does not say which model and dataset it is for.")
-    return card
+    return card, card_json, digest
 
 
 def weights_from_bytes(data: bytes) -> tuple[LayeredCNN, dict[str, Any]]:
     """A model in eval mode and its card from safetensors bytes; WeightsError on anything wrong."""
     if len(data) > MAX_WEIGHTS_BYTES:
         raise WeightsError(f"The weights file is larger than {MAX_WEIGHTS_BYTES // 2**20} MB.")
-    card = _read_card(data)
+    card, card_json, digest = _read_metadata(data)
     if card["model"] not in MODELS:
         raise WeightsError(f"The card names an unknown model {card['model']!r}.")
     try:
         model = build_model(card["model"], card["dataset"])
         state = st_load(data)
-    except (ValueError, KeyError, SafetensorError) as exc:
+    except (ValueError, KeyError, TypeError, SafetensorError) as exc:
         raise WeightsError(f"The weights file is corrupt or does not match its card: {exc}") from exc
+    if _digest(card_json, state) != digest:
+        raise WeightsError("The weights file has been changed or damaged since it was saved "
+                           "(its checksum does not match). Download or train it again.")
     _check_state(model, state)
     model.load_state_dict(state)
     return model.eval(), card
@@ -91,9 +107,9 @@ def _check_state(model: LayeredCNN, state: dict[str, torch.Tensor]) -> None:
         raise WeightsError(f"The weights do not fit {type(model).__name__}: missing {missing[:3]}, "
                            f"unexpected {extra[:3]}.")
     for key, tensor in state.items():
-        if tensor.shape != expected[key].shape:
-            raise WeightsError(f"{key} has shape {tuple(tensor.shape)}, the model needs "
-                               f"{tuple(expected[key].shape)}.")
+        if tensor.shape != expected[key].shape or tensor.dtype != expected[key].dtype:
+            raise WeightsError(f"{key} is {tensor.dtype} {tuple(tensor.shape)}, the model needs "
+                               f"{expected[key].dtype} {tuple(expected[key].shape)}.")
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise WeightsError(f"{key} contains NaN or infinite values.")
 
