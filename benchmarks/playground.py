@@ -43,7 +43,7 @@ def grey_step(image: np.ndarray, kernel: np.ndarray, position: int, **settings) 
     result = conv.convolve(image, kernel, 0.5, **settings)
     win = conv.window(result, position)
     small = max(result.padded.shape[1:]) <= 15
-    built = [figs.kernel_figure(win.kernel[0]), figs.products_figure(win)]
+    built = [figs.kernel_products_figure(win)]
     if small:
         built += [figs.input_figure(result, win), figs.output_figure(result.output[0], position)]
     else:

@@ -134,8 +134,8 @@ def pad(x: np.ndarray, padding: int, mode: str = "zeros") -> np.ndarray:
     if mode == "reflect" and padding >= min(height, width):
         raise ValueError(
             f"Reflect padding must be smaller than the input ({height}×{width}); got {padding}. "
-            "Reflection mirrors the pixels next to the border, so it needs that many pixels "
-            "beyond the edge one. Use less padding or another padding mode."
+            "Reflection mirrors the pixels just inside the border without repeating the edge pixel, "
+            f"so padding {padding} needs at least {padding + 1} pixels. Use less padding or another mode."
         )
     if mode == "circular" and padding > min(height, width):
         raise ValueError(
@@ -257,7 +257,8 @@ def window(conv: Convolution, position: int, filter: int = 0) -> Window:
 
 def format_number(value: float) -> str:
     """A short, exact-looking number: integers without decimals, others to 4 significant digits."""
-    if float(value).is_integer():
+    value = round(float(value), 9)  # float noise such as 1/3+1/3+1/3-1 = 1e-16 reads as 0
+    if value.is_integer():
         return str(int(value))
     return f"{value:.4g}"
 

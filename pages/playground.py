@@ -32,6 +32,13 @@ def apply_seed() -> None:
                             dilation=1, padding_mode="zeros", bias=0.0, window_step=1, playing=False)
 
 
+def source_changed() -> None:
+    """A new input starts at the first step; the X kernel of the 5×5 example means nothing on a photo."""
+    st.session_state.update(window_step=1, playing=False)
+    if st.session_state.input_source != SOURCES[0] and st.session_state.get("kernel_name") == "Worked example (X)":
+        st.session_state.update(kernel_name="Sobel x", padding=1)
+
+
 def step_by(delta: int, positions: int) -> None:
     st.session_state.window_step = min(max(1, st.session_state.window_step + delta), positions)
 
@@ -42,7 +49,7 @@ def toggle_play() -> None:
 
 def choose_input() -> tuple[np.ndarray, str] | None:
     """The input grid ((H, W) or (3, H, W)) and a line that says what it is."""
-    source = st.radio("Input", SOURCES, horizontal=True, key="input_source")
+    source = st.radio("Input", SOURCES, horizontal=True, key="input_source", on_change=source_changed)
     if source == SOURCES[0]:
         name = st.selectbox("Worked example", list(examples.SEEDS), key="seed_name", on_change=apply_seed)
         return examples.SEEDS[name].image, examples.SEEDS[name].story
@@ -102,15 +109,17 @@ def choose_filters() -> tuple[np.ndarray, np.ndarray] | None:
         return None
 
 
-def settings_row() -> dict:
-    """Padding, its mode, stride, dilation (and bias for a single filter)."""
-    cols = st.columns(4)
+def settings_row(colour: bool) -> tuple[dict, float | None]:
+    """Padding, its mode, stride, dilation, and the bias of a single filter (colour filters have their own)."""
+    cols = st.columns(5)
+    bias = None if colour else cols[4].number_input("Bias", step=0.5, key="bias",
+                                                    help="Added to every output cell after the sum.")
     return dict(
         padding=cols[0].number_input("Padding", 0, 10, key="padding"),
         padding_mode=cols[1].selectbox("Padding mode", conv.PADDING_MODES, key="padding_mode"),
         stride=cols[2].number_input("Stride", 1, 6, key="stride"),
         dilation=cols[3].number_input("Dilation", 1, 4, key="dilation"),
-    )
+    ), bias
 
 
 def show_formula(shape: tuple[int, int], kernel: tuple[int, int], s: dict) -> None:
@@ -127,9 +136,10 @@ def step_controls(positions: int) -> int:
     """Back/forward buttons and a slider over window positions; returns the 0-based step."""
     st.session_state.window_step = min(max(1, st.session_state.get("window_step", 1)), positions)
     cols = st.columns([1, 1, 1, 6])
-    cols[0].button("⏮ First", on_click=step_by, args=(-positions, positions), key="step_first")
-    cols[1].button("◀ Back", on_click=step_by, args=(-1, positions), key="step_back")
-    cols[2].button("Next ▶", on_click=step_by, args=(1, positions), key="step_next")
+    cols[0].button("First", icon=":material/first_page:", on_click=step_by, args=(-positions, positions),
+                   key="step_first")
+    cols[1].button("Back", icon=":material/chevron_left:", on_click=step_by, args=(-1, positions), key="step_back")
+    cols[2].button("Next", icon=":material/chevron_right:", on_click=step_by, args=(1, positions), key="step_next")
     if positions > 1:
         cols[3].slider("Window position", 1, positions, key="window_step", label_visibility="collapsed")
     return st.session_state.window_step - 1
@@ -158,8 +168,7 @@ def show_step_grey(result: conv.Convolution, position: int) -> None:
     out_crop = None if small else figs.output_crop(result.output.shape[1:], position)
     cols = st.columns([3, 2, 3])
     cols[0].plotly_chart(figs.input_figure(result, win, crop=crop), key="input_fig")
-    cols[1].plotly_chart(figs.kernel_figure(win.kernel[0]), key="kernel_fig")
-    cols[1].plotly_chart(figs.products_figure(win), key="products_fig")
+    cols[1].plotly_chart(figs.kernel_products_figure(win), key="kernel_fig")
     cols[2].plotly_chart(figs.output_figure(result.output[0], position, crop=out_crop), key="output_fig")
     st.code(conv.window_equation(win), language=None, wrap_lines=True)
 
@@ -185,16 +194,18 @@ def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None
 st.title("Convolution playground")
 st.caption("A kernel slides over the input; at each position it multiplies the values under it, "
            "adds them up (plus a bias) and writes one output cell.")
-picked = choose_input()
+input_column, kernel_column = st.columns(2, gap="large")
+with input_column:
+    picked = choose_input()
 if picked is None:
     st.stop()
 image, story = picked
-st.caption(story)
+input_column.caption(story)
 colour = image.ndim == 3
-weight, bias = choose_filters() if colour else (choose_kernel(), None)
-settings = settings_row()
-if not colour:
-    bias = st.number_input("Bias (added to every output cell)", step=0.5, key="bias")
+with kernel_column:
+    weight, filter_bias = choose_filters() if colour else (choose_kernel(), None)
+settings, bias = settings_row(colour)
+bias = filter_bias if colour else bias
 if weight is None:
     st.stop()
 show_formula(image.shape[-2:], weight.shape[-2:], settings)
@@ -212,7 +223,8 @@ if colour:
     st.plotly_chart(figs.volume_figure(result), key="volume_fig")
 
 playing = st.session_state.get("playing", False)
-st.button("⏸ Pause" if playing else "▶ Play", on_click=toggle_play, key="play")
+st.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+          on_click=toggle_play, key="play")
 
 
 @st.fragment(run_every=PLAY_SECONDS if playing else None)

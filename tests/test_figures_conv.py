@@ -1,6 +1,8 @@
 """The playground's figures show what they claim: padding apart, only the dilated taps outlined,
 output cells blank until the window reaches them, one stacked map per filter."""
 
+import re
+
 import numpy as np
 
 from cnnviz import conv
@@ -8,8 +10,10 @@ from cnnviz.figures import conv as figs
 
 
 def tap_boxes(fig, axis="x"):
-    return [(s.x0 + 0.5, s.y0 + 0.5) for s in fig.layout.shapes
-            if s.line.color == figs.WINDOW_COLOUR and s.line.width == 3 and s.xref == axis]
+    """Centres of the outlined tap cells (drawn as one SVG path of squares)."""
+    [path] = [s.path for s in fig.layout.shapes if s.type == "path" and s.xref == axis]
+    corners = re.findall(r"M(-?[\d.]+),(-?[\d.]+)", path)
+    return [(float(x) + 0.5, float(y) + 0.5) for x, y in corners]
 
 
 def test_padding_is_a_separate_grey_trace_fenced_by_a_dashed_line():
@@ -62,3 +66,11 @@ def test_colour_figures_sum_over_channels_and_stack_filters():
     assert [t.z[0][0] for t in volume.data] == [0, 1, 2, 3]
     step = figs.channel_step_figure(result, conv.window(result, 5, 2))
     assert len(step.data) == 6 and len(tap_boxes(step, "x3")) == 9
+
+
+def test_kernel_and_products_written_out():
+    result = conv.convolve(np.arange(9.0).reshape(3, 3), np.array([[1, 0, -1]] * 3))
+    fig = figs.kernel_products_figure(conv.window(result, 0))
+    kernel, products = fig.data
+    np.testing.assert_array_equal(products.z, np.arange(9.0).reshape(3, 3) * np.array([[1, 0, -1]] * 3))
+    assert fig.layout.xaxis2.title.text == "products, sum -6" and kernel.texttemplate

@@ -31,7 +31,7 @@ def _scale(values: np.ndarray, signed: bool | None = None) -> dict:
 
 def _heatmap(values: np.ndarray, x: np.ndarray, y: np.ndarray, hover: str, show_text: bool,
              scale: dict, **kwargs) -> dict:
-    trace = dict(type="heatmap", z=values, x=x, y=y, showscale=False, xgap=1, ygap=1, hoverongaps=False,
+    trace = dict(type="heatmap", z=np.round(values, 9), x=x, y=y,  # 1/3+1/3+1/3-1 shows 0, not 1e-16 showscale=False, xgap=1, ygap=1, hoverongaps=False,
                  hovertemplate=hover + "<extra></extra>", **scale, **kwargs)
     if show_text:
         trace["texttemplate"] = "%{z:.4~g}"  # drawn by the browser; blank (NaN) cells stay empty
@@ -94,8 +94,9 @@ def _input_panel(conv: Convolution, win: Window | None, channel: int, crop: tupl
 
 
 def input_figure(conv: Convolution, win: Window | None, channel: int = 0, crop: tuple[slice, slice] | None = None,
-                 title: str = "Input (padding in grey)", height: int = 420) -> go.Figure:
+                 title: str | None = None, height: int = 420) -> go.Figure:
     """The padded input: real pixels in grey levels, padding greyed out and fenced, window taps outlined."""
+    title = title or ("Input (padding in grey)" if conv.padding else "Input")
     traces, shapes, x, y = _input_panel(conv, win, channel, crop)
     return _figure(traces, shapes, title, height, **_axes(ranges=(x, y)))
 
@@ -112,7 +113,7 @@ def channel_step_figure(conv: Convolution, win: Window, crop: tuple[slice, slice
         traces += panel
         shapes += panel_shapes
         layout.update(_axes(axis, domain, ranges=(x, y)))
-        layout[f"yaxis{axis}"]["domain"] = (0.42, 1.0)
+        layout[f"yaxis{axis}"].update(domain=(0.42, 1.0), showticklabels=c == 0)
         layout[f"xaxis{axis}"]["title"] = dict(text=f"{names[c]}: sum {format_number(win.channel_sums[c])}",
                                                standoff=2)
         kh, kw = win.kernel[c].shape
@@ -129,7 +130,9 @@ def _window_shapes(win: Window, padding: int, axis: str = "") -> list[dict]:
     rows, cols = win.rows - padding, win.cols - padding
     span = _box(cols[0], cols[-1], rows[0], rows[-1], WINDOW_COLOUR, 0, axis, fillcolor=WINDOW_COLOUR,
                 opacity=0.12, layer="above")
-    return [span] + [_box(c, c, r, r, WINDOW_COLOUR, 3, axis) for r in rows for c in cols]
+    cells = " ".join(f"M{c - 0.5},{r - 0.5}H{c + 0.5}V{r + 0.5}H{c - 0.5}Z" for r in rows for c in cols)
+    taps = dict(type="path", path=cells, xref=f"x{axis}", yref=f"y{axis}", line=dict(color=WINDOW_COLOUR, width=3))
+    return [span, taps]  # one path for all taps: plotly validates each shape, so fewer is faster
 
 
 def window_crop(conv: Convolution, win: Window, margin: int = 2) -> tuple[slice, slice]:
@@ -139,22 +142,21 @@ def window_crop(conv: Convolution, win: Window, margin: int = 2) -> tuple[slice,
             slice(max(0, win.cols[0] - margin), min(w, win.cols[-1] + margin + 1)))
 
 
-def kernel_figure(kernel: np.ndarray, title: str = "Kernel", height: int = 260) -> go.Figure:
-    """The kernel's weights with their values written in, red positive and blue negative."""
+def kernel_products_figure(win: Window, channel: int = 0, height: int = 480) -> go.Figure:
+    """The kernel (top) and input value × weight for every tap (bottom): the numbers that add up."""
+    kernel, products = win.kernel[channel], win.products[channel]
     kh, kw = kernel.shape
-    trace = _heatmap(kernel, np.arange(kw), np.arange(kh), "weight [%{y}, %{x}] = %{z}", True,
-                     _scale(kernel, signed=True))
-    return _figure([trace], [], title, height, **_axes())
-
-
-def products_figure(win: Window, channel: int = 0, height: int = 260) -> go.Figure:
-    """Input value × weight for every tap, the numbers that add up to the output cell."""
-    products = win.products[channel]
-    kh, kw = products.shape
-    custom = np.stack([win.patch[channel], win.kernel[channel]], axis=-1)
-    trace = _heatmap(products, np.arange(kw), np.arange(kh), "%{customdata[0]} × %{customdata[1]} = %{z}",
-                     True, _scale(products, signed=True), customdata=custom)
-    return _figure([trace], [], f"Products (sum {format_number(win.channel_sums[channel])})", height, **_axes())
+    x, y = np.arange(kw), np.arange(kh)
+    custom = np.stack([win.patch[channel], kernel], axis=-1)
+    traces = [_heatmap(kernel, x, y, "weight [%{y}, %{x}] = %{z}", True, _scale(kernel, signed=True)),
+              _heatmap(products, x, y, "%{customdata[0]} × %{customdata[1]} = %{z}", True,
+                       _scale(products, signed=True), customdata=custom, xaxis="x2", yaxis="y2")]
+    layout = {**_axes(), **_axes("2")}
+    layout["yaxis"]["domain"] = (0.58, 1.0)
+    layout["yaxis2"]["domain"] = (0.0, 0.42)
+    layout["xaxis"]["title"] = dict(text="kernel", standoff=2)
+    layout["xaxis2"]["title"] = dict(text=f"products, sum {format_number(win.channel_sums[channel])}", standoff=2)
+    return _figure(traces, [], "", height, top=30, **layout)
 
 
 def output_figure(output: np.ndarray, position: int | None, crop: tuple[slice, slice] | None = None,

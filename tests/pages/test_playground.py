@@ -151,7 +151,7 @@ def test_play_advances_and_pauses(at):
     at.button(key="play").click()
     check(at)
     assert at.session_state.playing
-    assert at.button(key="play").label == "⏸ Pause"
+    assert at.button(key="play").label == "Pause"
     assert step_line(at).startswith("**Step 2 of 9**")
     at.button(key="play").click()
     check(at)
@@ -168,8 +168,9 @@ def test_play_stops_at_the_last_step(at):
 def test_sample_digit_is_large_and_zoomed(at):
     at.radio(key="input_source").set_value("Sample digit")
     check(at)
-    assert output_line(at) == "**Output:** 26×26"
-    assert step_line(at).startswith("**Step 1 of 676**")
+    assert at.selectbox(key="kernel_name").value == "Sobel x"  # the 5×5 example's X kernel is swapped out
+    assert output_line(at) == "**Output:** 28×28"
+    assert step_line(at).startswith("**Step 1 of 784**")
     assert any("MNIST test digit #0" in c.value for c in at.caption)
     at.slider(key="digit_index").set_value(42)
     check(at)
@@ -203,10 +204,10 @@ def test_grey_upload_is_shrunk(at):
     image = np.tile(np.linspace(0, 255, 200), (100, 1))
     at.file_uploader(key="upload").upload("ramp.png", png(image, "L"), "image/png")
     check(at)
-    assert output_line(at) == "**Output:** 12×26"  # 200×100 shrunk to 28×14
+    assert output_line(at) == "**Output:** 14×28"  # 200×100 shrunk to 28×14, Sobel x with padding 1
     at.slider(key="upload_side").set_value(16)
     check(at)
-    assert output_line(at) == "**Output:** 6×14"
+    assert output_line(at) == "**Output:** 8×16"
 
 
 def test_colour_upload_uses_three_channels(at):
@@ -218,10 +219,10 @@ def test_colour_upload_uses_three_channels(at):
     at.file_uploader(key="upload").upload("flag.png", png(image, "RGB"), "image/png")
     check(at)
     assert at.checkbox(key="upload_colour").value
-    assert output_line(at) == "**Output:** 18×18×3 (one map per filter)"
+    assert output_line(at) == "**Output:** 20×20×3 (one map per filter)"
     at.checkbox(key="upload_colour").uncheck()
     check(at)
-    assert output_line(at) == "**Output:** 18×18"
+    assert output_line(at) == "**Output:** 20×20"
 
 
 def test_bad_upload_is_explained(at):
