@@ -306,7 +306,7 @@ class TrainingJob:
         waited_from = time.perf_counter()
         try:
             while True:
-                if self.heartbeat_timeout is not None and time.monotonic() - self._last_seen > self.heartbeat_timeout:
+                if self._abandoned():
                     self.stop(f"Stopped because nobody watched this training for {self.heartbeat_timeout:.0f} s "
                               "(the page was left or closed).")
                 if self._stop.is_set():
@@ -315,6 +315,10 @@ class TrainingJob:
                     return not self._stop.is_set()
         finally:
             self._paused_s += time.perf_counter() - waited_from
+
+    def _abandoned(self) -> bool:
+        """Nobody has polled this job for longer than the heartbeat timeout."""
+        return self.heartbeat_timeout is not None and time.monotonic() - self._last_seen > self.heartbeat_timeout
 
     def _record(self, record: StepRecord | EpochRecord) -> None:
         if isinstance(record, StepRecord):
@@ -361,7 +365,8 @@ class TrainingJob:
         wrong = torch.nonzero(predicted != labels).flatten()
         worst = wrong[confidence[wrong].argsort(descending=True)][:WRONG_SHOWN]
         loss = torch.nn.functional.nll_loss(probs.clamp_min(1e-12).log(), labels).item()
-        return Result(loss, (predicted == labels).float().mean().item(), len(labels), confusion_matrix(probs, labels, len(self._test_split.info.classes)),
+        confusion = confusion_matrix(probs, labels, len(self._test_split.info.classes))
+        return Result(loss, (predicted == labels).float().mean().item(), len(labels), confusion,
                       self._test_split.images[worst].numpy(), labels[worst].numpy(),
                       predicted[worst].numpy(), confidence[worst].numpy())
 

@@ -1,5 +1,173 @@
-"""Placeholder until its issue lands."""
+"""Train live: pick a network and its settings, watch it learn, keep the model for the other pages."""
 
 import streamlit as st
 
-st.title("Coming soon")
+from cnnviz import data, jobs, ui
+from cnnviz.data import DATASETS
+from cnnviz.figures import training as figs
+from cnnviz.models import MODEL_TITLES
+from cnnviz.train import OPTIMIZERS, TrainConfig, available_devices
+
+POLL_S = 1.0
+OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD with momentum"}
+TYPICAL_LR = {"adam": 0.003, "sgd": 0.05}
+DEVICE_TITLES = {"cuda": "CUDA GPU", "mps": "Apple GPU (MPS)", "cpu": "CPU"}
+SIZES = [500, 1000, 2000, 5000, 10000, 20000, 60000]
+KEEP_MODELS = 5
+
+
+@st.cache_resource(scope="session", on_release=jobs.JobSlot.close, show_spinner=False)
+def job_slot() -> jobs.JobSlot:
+    """This browser session's training; the session ending (tab closed) stops its worker."""
+    return jobs.JobSlot()
+
+
+st.title("Train a CNN live")
+st.markdown(
+    "Training shows the network a batch of labelled images, measures how wrong it is (the **loss**), "
+    "and nudges every weight a little in the direction that lowers it. Repeat a few hundred times and "
+    "the random filters of the first layer turn into stroke and edge detectors. Start a small run below "
+    "and watch the loss fall, the accuracy rise and the predictions on ten test images change."
+)
+
+datasets = data.available_datasets()
+if not datasets:
+    st.error(f"No dataset was found under {data.data_dir()}. Put the MNIST files in "
+             f"{data.data_dir() / 'MNIST' / 'raw'} or set CNNVIZ_DATA to the folder that holds them.")
+    st.stop()
+models = jobs.trainable_models(datasets)
+
+
+def _typical_lr() -> None:
+    """Switching optimizer also switches to a learning rate that suits it."""
+    st.session_state["train_lr"] = TYPICAL_LR[st.session_state["train_optimizer"]]
+
+
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns(4)
+    model = c1.selectbox("Model", models, index=models.index("lenet5"), format_func=MODEL_TITLES.get,
+                         key="train_model")
+    dataset = c2.selectbox("Dataset", jobs.compatible_datasets(model, datasets),
+                           format_func=lambda d: DATASETS[d].title, key="train_dataset")
+    optimizer = c3.radio("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_TITLES.get, horizontal=True,
+                         key="train_optimizer", on_change=_typical_lr)
+    lr = c4.number_input("Learning rate (peak)", 0.0, 10.0, TYPICAL_LR["adam"], step=0.001, format="%.4f",
+                         key="train_lr", help="One-cycle schedule: it warms up to this rate, then decays.")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    batch_size = c1.select_slider("Batch size", [16, 32, 64, 128, 256, 512], 64, key="train_batch")
+    epochs = c2.slider("Epochs", 1, 20, 2, key="train_epochs")
+    train_size = c3.select_slider("Training images", SIZES, 5000, key="train_size",
+                                  help="A random subset for a quick demo; 60000 is all of MNIST.")
+    seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed", help="Same seed, same run.")
+    devices = available_devices()
+    device = c5.selectbox("Device", devices, format_func=DEVICE_TITLES.get, key="train_device")
+
+config = TrainConfig(model=model, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr,
+                     optimizer=optimizer, train_size=train_size, seed=int(seed), device=device)
+problems = jobs.config_problems(config, datasets)
+for problem in problems:
+    st.error(problem)
+for warning in jobs.config_warnings(config):
+    st.warning(warning)
+
+slot = job_slot()
+if st.button("Start training", type="primary", disabled=bool(problems), key="train_start"):
+    try:
+        slot.start(config, ui.split(dataset, True), ui.split(dataset, False))
+    except jobs.TrainingBusyError as exc:
+        st.warning(str(exc))
+    except (ValueError, data.DatasetMissingError) as exc:
+        st.error(f"Could not start: {exc}")
+
+job = slot.job
+live = job is not None and job.progress().status in jobs.ACTIVE
+
+
+def _controls(job: jobs.TrainingJob, status: str) -> None:
+    left, right, _ = st.columns([1, 1, 10])
+    if status == "paused":
+        left.button("Resume", on_click=job.resume, key="train_resume")
+    else:
+        left.button("Pause", on_click=job.pause, key="train_pause")
+    right.button("Stop", on_click=job.stop, args=("Stopped by you.",), key="train_stop")
+
+
+@st.fragment(run_every=POLL_S if live else None)
+def live_view(live: bool) -> None:
+    """The part that changes while training runs: redrawn every POLL_S seconds on its own."""
+    job = slot.job
+    if job is None:
+        st.info("Pick the settings and press **Start training**. The defaults finish in well under a minute.")
+        return
+    job.touch()
+    progress = job.progress()
+    if live and progress.status not in jobs.ACTIVE:
+        st.rerun()  # finished, stopped or failed: redraw the whole page once and stop polling
+    st.caption(figs.config_text(progress.config, job.train_size))
+    if progress.status in jobs.ACTIVE:
+        _controls(job, progress.status)
+    label = "Paused. " if progress.status == "paused" else ""
+    st.progress(progress.fraction, text=label + figs.progress_text(progress))
+    st.plotly_chart(figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs,
+                                       jobs.CURVE_SIZE), key="train_curves")
+    if progress.snapshot is not None:
+        _watched(job, progress.snapshot)
+
+
+def _watched(job: jobs.TrainingJob, snapshot: jobs.Snapshot) -> None:
+    classes = job.watch.info.classes
+    predicted = snapshot.probs.argmax(1)
+    labels = job.watch.labels.tolist()
+    st.markdown(f"**Ten test images and what the network says now** (after {snapshot.x:.2f} epochs)")
+    captions = [f"{classes[p]} {snapshot.probs[i, p]:.0%}" for i, p in enumerate(predicted)]
+    st.plotly_chart(figs.tiles_figure(job.watch.images.numpy(), captions, list(predicted == labels)),
+                    key="train_tiles")
+    st.markdown("**conv1 filters** (red: positive weights, blue: negative)")
+    st.plotly_chart(figs.filters_figure(snapshot.filters), key="train_filters")
+
+
+def _finished(job: jobs.TrainingJob, progress: jobs.Progress) -> None:
+    result = progress.result
+    models = ui.trained_models()
+    if not any(entry.model is job.model for entry in models.values()):
+        models[job.label()] = ui.SessionModel(job.model, job.card())
+        while len(models) > KEEP_MODELS:
+            models.pop(next(iter(models)))
+    st.subheader("Result on the whole test set")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Test accuracy", f"{result.test_accuracy:.2%}", help=f"On all {result.test_size:,} test images.")
+    c2.metric("Test loss", f"{result.test_loss:.3f}")
+    c3.metric("Mistakes", f"{int(round((1 - result.test_accuracy) * result.test_size)):,}")
+    hint = jobs.advice(progress)
+    if hint:
+        st.warning(hint)
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**Confusion matrix**: each row is a true class, each column what the network said.")
+        st.plotly_chart(figs.confusion_figure(result.confusion, job.watch.info.classes), key="train_confusion")
+    with right:
+        classes = job.watch.info.classes
+        st.markdown("**Most confidently wrong test images** (true → said, confidence)")
+        captions = [f"{classes[t]}→{classes[p]} {c:.0%}" for t, p, c in
+                    zip(result.wrong_labels, result.wrong_predicted, result.wrong_confidence)]
+        if captions:
+            st.plotly_chart(figs.tiles_figure(result.wrong_images, captions, [False] * len(captions), cols=4,
+                                              height=330), key="train_wrong")
+        else:
+            st.success("No test image is wrong.")
+    st.download_button("Download the weights (.safetensors with its card)", job.weights(),
+                       file_name=f"{job.config.model}-{job.config.dataset}-{job.id}.safetensors",
+                       mime="application/octet-stream", on_click="ignore", key="train_download")
+    st.info("This model is now offered on the **Feature maps** and **Draw & predict** pages "
+            "(for this browser session), next to the shipped ones.")
+
+
+live_view(live)
+if job is not None:
+    final = job.progress()
+    if final.status == "finished" and final.result is not None:
+        _finished(job, final)
+    elif final.status == "failed":
+        st.error(final.message)
+    elif final.status == "stopped":
+        st.info(f"{final.message} Press **Start training** to train again.")

@@ -1,0 +1,109 @@
+"""AppTest for the train page: idle, bad settings, running (pause, resume, stop) and finished states.
+
+AppTest cannot fire the page's timed fragment, so the tests rerun the script themselves while the
+real worker trains in the background.
+"""
+
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import data, jobs
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "train.py")
+
+
+@pytest.fixture
+def app(mnist_test) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    yield at
+    st.cache_resource.clear()  # ends the session-scoped job slot: its release hook stops the worker
+    for job in jobs.REGISTRY.running().values():
+        assert job.join(10)
+
+
+def _status(at: AppTest) -> str:
+    return " ".join(p.proto.text for p in at.get("progress"))
+
+
+def _start_tiny(at: AppTest) -> AppTest:
+    at.select_slider(key="train_size").set_value(500)
+    at.slider(key="train_epochs").set_value(1)
+    return at.button(key="train_start").click().run()
+
+
+def _rerun_until(at: AppTest, condition, timeout: float = 60) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while not condition(at):
+        assert time.monotonic() < deadline, f"timed out; progress: {_status(at)}"
+        time.sleep(0.3)
+        at.run()
+        assert not at.exception
+    return at
+
+
+def test_idle_page_offers_only_what_exists(app):
+    assert app.selectbox(key="train_model").options == ["SimpleCNN", "LeNet-5"] + (
+        ["CifarCNN"] if data.is_available("cifar10") else [])
+    assert app.selectbox(key="train_model").value == "lenet5"
+    assert app.selectbox(key="train_device").options[-1] == "CPU"
+    assert not app.button(key="train_start").disabled
+    assert "press **Start training**" in app.info[0].value
+    assert not app.error and not app.get("progress")
+
+
+def test_bad_learning_rate_is_explained_and_blocks_start(app):
+    app.number_input(key="train_lr").set_value(0.0).run()
+    assert "Learning rate 0 is outside" in app.error[0].value
+    assert app.button(key="train_start").disabled
+    app.radio(key="train_optimizer").set_value("sgd").run()  # switching optimizer picks its typical rate
+    assert app.number_input(key="train_lr").value == 0.05
+    assert not app.error and not app.button(key="train_start").disabled
+    app.number_input(key="train_lr").set_value(0.5).run()
+    assert "often diverges" in app.warning[0].value
+
+
+def test_missing_data_is_explained(monkeypatch):
+    monkeypatch.setattr(data, "available_datasets", lambda root=None: [])
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    assert not at.exception
+    assert "No dataset was found" in at.error[0].value and "CNNVIZ_DATA" in at.error[0].value
+
+
+def test_running_pause_resume_and_stop(app):
+    _start_tiny(app)
+    assert not app.exception
+    assert "Training LeNet-5 on 500 MNIST digits images" in app.caption[0].value
+    _rerun_until(app, lambda at: "Epoch 1/1" in _status(at))
+    app.button(key="train_pause").click().run()
+    assert _status(app).startswith("Paused.")
+    app.slider(key="train_epochs").set_value(5).run()  # a widget change does not touch the run
+    assert "for 1 epoch:" in app.caption[0].value and _status(app).startswith("Paused.")
+    app.button(key="train_resume").click().run()
+    assert not _status(app).startswith("Paused.")
+    app.button(key="train_stop").click().run()
+    _rerun_until(app, lambda at: at.info and "Stopped by you." in at.info[-1].value)
+    assert not {"train_pause", "train_resume", "train_stop"} & {b.key for b in app.button}
+    assert not jobs.REGISTRY.running()
+
+
+def test_finished_run_shows_results_and_offers_the_model(app):
+    _start_tiny(app)
+    _rerun_until(app, lambda at: len(at.metric) == 3)
+    accuracy = float(app.metric[0].value.rstrip("%"))
+    assert 30 < accuracy <= 100
+    models = app.session_state["trained_models"]
+    assert len(models) == 1
+    (label, entry), = models.items()
+    assert label.startswith("LeNet-5 on MNIST digits") and entry.card["test_accuracy"] == pytest.approx(
+        accuracy / 100, abs=1e-4)
+    assert "Feature maps" in app.info[-1].value
+    charts = [c.proto.id for c in app.get("plotly_chart")]
+    assert len(charts) == 5  # curves, watched digits, filters, confusion matrix, wrong digits
+    assert app.get("download_button")
+    app.run()  # a rerun does not register the same model twice
+    assert len(app.session_state["trained_models"]) == 1
