@@ -4,6 +4,7 @@ import streamlit as st
 
 from cnnviz import inspect, models, ui
 from cnnviz.figures import network as figs
+from cnnviz.weights import WeightsError
 
 st.title("Architecture: what is inside the network")
 st.markdown(
@@ -21,7 +22,11 @@ if not choices:
     choices = {f"{title} (architecture only)": f"arch:{name}" for name, title in models.MODEL_TITLES.items()}
 label = st.selectbox("Model", list(choices), key="arch_model")
 key = choices[label]
-model = models.build_model(key.split(":", 1)[1]) if key.startswith("arch:") else ui.get_model(key)
+try:
+    model = models.build_model(key.split(":", 1)[1]) if key.startswith("arch:") else ui.get_model(key)
+except WeightsError as exc:
+    st.error(f"{label} could not be loaded: {exc}")
+    st.stop()
 rows = inspect.layer_table(model)
 params, macs = inspect.totals(rows)
 

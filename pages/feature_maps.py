@@ -6,6 +6,7 @@ import streamlit as st
 from cnnviz import activations, ui
 from cnnviz.figures import network as figs
 from cnnviz.images import ImageInputError
+from cnnviz.weights import WeightsError
 
 SOURCES = {"sample": "Sample digit", "test": "Test-set image", "upload": "Upload"}
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
@@ -42,7 +43,11 @@ controls, seen, verdict = st.columns([1.2, 1, 1.3])
 with controls:
     label = st.selectbox("Model", list(choices), key="fm_model")
     model_key = choices[label]
-    model = ui.get_model(model_key)
+    try:
+        model = ui.get_model(model_key)
+    except WeightsError as exc:
+        st.error(f"{label} could not be loaded: {exc}")
+        st.stop()
     sources = list(SOURCES) if model.dataset == "mnist" else ["test"]
     source = st.radio("Image", sources, format_func=SOURCES.get, horizontal=True, key="fm_source")
     if source == "sample":

@@ -2,7 +2,8 @@
 
 A grid of channels is drawn as ONE heatmap (channels tiled with blank gaps) rather than one subplot
 per channel: a single trace builds and ships in milliseconds, and hovering still names the channel,
-the cell and its value.
+the cell and its value. Figures are assembled from plain dicts without validation, because
+st.plotly_chart validates every figure itself (the tests validate each builder's output too).
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from cnnviz.pooling import PoolResult
 SEQUENTIAL = "Viridis"
 DIVERGING = "RdBu_r"
 PICK_COLOUR = "#d62728"
+
+
+def _figure(data: dict | list[dict], layout: dict) -> go.Figure:
+    """A figure from plain trace and layout dicts, unvalidated: st.plotly_chart validates it once anyway
+    (tests validate every builder), and validating twice doubled the cost of the big heatmaps."""
+    return go.Figure(data, layout, _validate=False)
 
 
 def _colour(values: np.ndarray) -> dict:
@@ -70,21 +77,22 @@ def feature_grid(maps: np.ndarray, title: str, selected: int | None = None, heig
         layout["shapes"] = [dict(type="rect", x0=c * (w + 1) - 0.7, x1=c * (w + 1) + w - 0.3,
                                  y0=r * (h + 1) - 0.7, y1=r * (h + 1) + h - 0.3,
                                  line=dict(color=PICK_COLOUR, width=3))]
-    return go.Figure(go.Heatmap(
-        z=grid.astype(np.float32), customdata=np.dstack([index, rows_in_tile, cols_in_tile]), hoverongaps=False,
+    return _figure(dict(
+        type="heatmap", z=grid.astype(np.float32), customdata=np.dstack([index, rows_in_tile, cols_in_tile]),
+        hoverongaps=False, colorbar=dict(thickness=10), **_colour(maps),
         hovertemplate="channel %{customdata[0]}<br>row %{customdata[1]}, col %{customdata[2]}"
                       "<br>value %{z:.3f}<extra></extra>",
-        colorbar=dict(thickness=10), **_colour(maps),
     ), layout)
 
 
 def map_heatmap(values: np.ndarray, title: str, height: int = 320, text: bool | None = None) -> go.Figure:
     """One 2-D map large, values on hover (and printed in the cells when the map is small)."""
     text = values.size <= 100 if text is None else text
-    return go.Figure(go.Heatmap(
-        z=values.astype(np.float32), hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>",
-        texttemplate="%{z:.2f}" if text else None, colorbar=dict(thickness=10), **_colour(values),
-    ), _map_layout(title, height))
+    trace = dict(type="heatmap", z=values.astype(np.float32), colorbar=dict(thickness=10), **_colour(values),
+                 hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>")
+    if text:
+        trace["texttemplate"] = "%{z:.2f}"
+    return _figure(trace, _map_layout(title, height))
 
 
 def filter_grid(weights: np.ndarray, title: str, height: int = 360) -> go.Figure:
@@ -92,10 +100,10 @@ def filter_grid(weights: np.ndarray, title: str, height: int = 360) -> go.Figure
     out_ch, in_ch, kh, kw = weights.shape
     flat = weights.reshape(out_ch * in_ch, kh, kw)
     grid, index = mosaic(flat, in_ch)
-    return go.Figure(go.Heatmap(
-        z=grid.astype(np.float32), customdata=np.dstack([index // in_ch, index % in_ch]), hoverongaps=False,
+    return _figure(dict(
+        type="heatmap", z=grid.astype(np.float32), customdata=np.dstack([index // in_ch, index % in_ch]),
+        hoverongaps=False, colorbar=dict(thickness=10), **_colour(flat),
         hovertemplate="filter %{customdata[0]}, input channel %{customdata[1]}<br>weight %{z:.3f}<extra></extra>",
-        colorbar=dict(thickness=10), **_colour(flat),
     ), _map_layout(title, height))
 
 
@@ -104,10 +112,12 @@ def class_scores(logits: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]
     best = int(np.argmax(probs))
     colours = ["#1f77b4" if i != best else PICK_COLOUR for i in range(len(classes))]
     names = list(classes)
-    return go.Figure([
-        go.Bar(x=names, y=logits, marker_color=colours, hovertemplate="class %{x}<br>score %{y:.3f}<extra></extra>"),
-        go.Bar(x=names, y=probs, marker_color=colours, text=[f"{p:.1%}" for p in probs], textposition="outside",
-               xaxis="x2", yaxis="y2", hovertemplate="class %{x}<br>p = %{y:.4f}<extra></extra>"),
+    return _figure([
+        dict(type="bar", x=names, y=logits, marker_color=colours,
+             hovertemplate="class %{x}<br>score %{y:.3f}<extra></extra>"),
+        dict(type="bar", x=names, y=probs, marker_color=colours, text=[f"{p:.1%}" for p in probs],
+             textposition="outside", xaxis="x2", yaxis="y2",
+             hovertemplate="class %{x}<br>p = %{y:.4f}<extra></extra>"),
     ], dict(
         showlegend=False, height=300, margin=dict(l=0, r=0, t=30, b=0),
         xaxis=dict(domain=[0, 0.46], type="category"), xaxis2=dict(domain=[0.54, 1], type="category"),
@@ -121,29 +131,25 @@ def parameter_bars(rows: list[LayerInfo]) -> go.Figure:
     """Where the parameters live: one bar per layer that has any, with its share of the total."""
     rows = [r for r in rows if r.params]
     total = sum(r.params for r in rows)
-    fig = go.Figure(go.Bar(
-        x=[r.name for r in rows], y=[r.params for r in rows],
+    return _figure(dict(
+        type="bar", x=[r.name for r in rows], y=[r.params for r in rows],
         marker_color=["#ff7f0e" if r.kind == "Linear" else "#1f77b4" for r in rows],
         text=[f"{r.params / total:.1%}" for r in rows], textposition="outside",
         hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
-    ))
-    fig.update_layout(yaxis_title="parameters", height=320, margin=dict(l=0, r=0, t=30, b=0),
-                      title=dict(text="Parameters per layer (orange: fully connected, blue: conv / norm)",
-                                 font=dict(size=14)))
-    return fig
+    ), dict(yaxis=dict(title="parameters"), height=320, margin=dict(l=0, r=0, t=30, b=0),
+            title=dict(text="Parameters per layer (orange: fully connected, blue: conv / norm)",
+                       font=dict(size=14))))
 
 
 def fc_comparison_bars(comparison: FcComparison) -> go.Figure:
     """Parameters of the conv layer vs the same mapping without weight sharing or without locality."""
     labels = ["convolution", "locally connected<br>(no weight sharing)", "fully connected"]
     values = [comparison.conv_params, comparison.locally_connected_params, comparison.fully_connected_params]
-    fig = go.Figure(go.Bar(x=labels, y=values, text=[f"{v:,}" for v in values], textposition="outside",
-                           marker_color=["#1f77b4", "#9467bd", "#ff7f0e"],
-                           hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>"))
-    fig.update_yaxes(type="log", title="parameters (log scale)")
-    fig.update_layout(height=320, margin=dict(l=0, r=0, t=30, b=0),
-                      title=dict(text=f"{comparison.layer}: same input and output shape", font=dict(size=14)))
-    return fig
+    return _figure(dict(
+        type="bar", x=labels, y=values, text=[f"{v:,}" for v in values], textposition="outside",
+        marker_color=["#1f77b4", "#9467bd", "#ff7f0e"], hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
+    ), dict(yaxis=dict(type="log", title="parameters (log scale)"), height=320, margin=dict(l=0, r=0, t=30, b=0),
+            title=dict(text=f"{comparison.layer}: same input and output shape", font=dict(size=14))))
 
 
 def _outline(x0: float, y0: float, size: float) -> tuple[list, list]:
@@ -152,14 +158,14 @@ def _outline(x0: float, y0: float, size: float) -> tuple[list, list]:
     return [x0, x1, x1, x0, x0, None], [y0, y0, y1, y1, y0, None]
 
 
-def _outlines(windows: list, kernel: int, colour: str, width: float, xaxis: str = "x") -> go.Scatter:
+def _outlines(windows: list, kernel: int, colour: str, width: float, xaxis: str = "x") -> dict:
     xs, ys = [], []
     for w in windows:
         x, y = _outline(w.col_start - 0.5, w.row_start - 0.5, kernel)
         xs += x
         ys += y
-    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width), hoverinfo="skip",
-                      showlegend=False, xaxis=xaxis, yaxis=xaxis.replace("x", "y"))
+    return dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(color=colour, width=width), hoverinfo="skip",
+                showlegend=False, xaxis=xaxis, yaxis=xaxis.replace("x", "y"))
 
 
 def pooling_figure(result: PoolResult, step: int | None = None, height: int = 380) -> go.Figure:
@@ -168,11 +174,12 @@ def pooling_figure(result: PoolResult, step: int | None = None, height: int = 38
     h, w = result.input.shape
     pad = result.padding
     data = [
-        go.Heatmap(z=result.input.astype(np.float32), texttemplate="%{z:.3g}" if result.input.size <= 144 else None,
-                   hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>", showscale=False, **colour),
-        go.Heatmap(z=result.output.astype(np.float32), xaxis="x2", yaxis="y2", showscale=False,
-                   texttemplate="%{z:.3g}" if result.output.size <= 144 else None,
-                   hovertemplate="row %{y}, col %{x}<br>pooled %{z:.3f}<extra></extra>", **colour),
+        dict(type="heatmap", z=result.input.astype(np.float32), showscale=False, **colour,
+             texttemplate="%{z:.3g}" if result.input.size <= 144 else "",
+             hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>"),
+        dict(type="heatmap", z=result.output.astype(np.float32), xaxis="x2", yaxis="y2", showscale=False, **colour,
+             texttemplate="%{z:.3g}" if result.output.size <= 144 else "",
+             hovertemplate="row %{y}, col %{x}<br>pooled %{z:.3f}<extra></extra>"),
         _outlines(result.windows, result.kernel, "rgba(255,255,255,0.9)", 1),
     ]
     current = [] if step is None else [result.windows[step]]
@@ -181,14 +188,14 @@ def pooling_figure(result: PoolResult, step: int | None = None, height: int = 38
         data.append(_outlines(current, result.kernel, PICK_COLOUR, 4))
         cell = current[0]
         x, y = _outline(cell.out_col - 0.5, cell.out_row - 0.5, 1)
-        data.append(go.Scatter(x=x, y=y, mode="lines", line=dict(color=PICK_COLOUR, width=4),
-                               hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2"))
+        data.append(dict(type="scatter", x=x, y=y, mode="lines", line=dict(color=PICK_COLOUR, width=4),
+                         hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2"))
     if picks:
-        data.append(go.Scatter(x=[c for _, c in picks], y=[r for r, _ in picks], mode="markers",
-                               marker=dict(symbol="circle-open", size=18, color=PICK_COLOUR, line=dict(width=3)),
-                               hoverinfo="skip", showlegend=False))
+        data.append(dict(type="scatter", x=[c for _, c in picks], y=[r for r, _ in picks], mode="markers",
+                         marker=dict(symbol="circle-open", size=18, color=PICK_COLOUR, line=dict(width=3)),
+                         hoverinfo="skip", showlegend=False))
     axis = dict(visible=False, constrain="domain")
-    return go.Figure(data, dict(
+    return _figure(data, dict(
         height=height, margin=dict(l=0, r=0, t=30, b=0), plot_bgcolor="#e5e5e5",
         xaxis=dict(axis, domain=[0, 0.58], range=[-0.5 - pad, w - 0.5 + pad]),
         yaxis=dict(axis, range=[h - 0.5 + pad, -0.5 - pad], scaleanchor="x"),
@@ -208,8 +215,8 @@ def shift_sweep_figure(shifts: list[int], sweeps: dict[str, np.ndarray], label: 
     data = []
     for axis, probs in sweeps.items():
         predicted = probs.argmax(1)
-        data.append(go.Scatter(
-            x=shifts, y=probs[:, label], mode="lines+markers", name=f"shift along {axis}",
+        data.append(dict(
+            type="scatter", x=shifts, y=probs[:, label], mode="lines+markers", name=f"shift along {axis}",
             line=dict(color=colours.get(axis)), customdata=[classes[p] for p in predicted],
             hovertemplate=f"{axis} shift %{{x}} px<br>p = %{{y:.3f}}<br>predicted %{{customdata}}<extra></extra>",
             marker=dict(color=np.where(predicted == label, colours.get(axis, "#2ca02c"), PICK_COLOUR), size=9,
@@ -217,7 +224,7 @@ def shift_sweep_figure(shifts: list[int], sweeps: dict[str, np.ndarray], label: 
         ))
     shapes = [dict(type="line", x0=v, x1=v, y0=0, y1=1, yref="paper", line=dict(color=colours.get(a), dash="dash"))
               for a, v in current.items()]
-    return go.Figure(data, dict(
+    return _figure(data, dict(
         height=300, margin=dict(l=0, r=0, t=30, b=0), shapes=shapes, yaxis=dict(range=[-0.05, 1.05],
         title=f"p(class {classes[label]})"), xaxis=dict(title="shift (pixels)"), legend=dict(orientation="h"),
         title=dict(text=f"Slide the image: red crosses = no longer predicted {classes[label]}", font=dict(size=14)),
@@ -231,8 +238,9 @@ def vector_layers(layers: dict[str, np.ndarray], height: int = 260) -> go.Figure
     z = np.full((len(names), width), np.nan, dtype=np.float32)
     for i, values in enumerate(layers.values()):
         z[i, :len(values)] = values
-    return go.Figure(go.Heatmap(
-        z=z, y=[f"{n} ({len(layers[n])})" for n in names], hoverongaps=False, colorbar=dict(thickness=10),
+    return _figure(dict(
+        type="heatmap", z=z, y=[f"{n} ({len(layers[n])})" for n in names], hoverongaps=False,
+        colorbar=dict(thickness=10),
         hovertemplate="%{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>", **_colour(z),
     ), dict(height=height, margin=dict(l=0, r=0, t=30, b=0), plot_bgcolor="white",
             xaxis=dict(title="unit", showgrid=False), yaxis=dict(autorange="reversed"),

@@ -137,3 +137,16 @@ def test_without_any_model_the_page_says_what_to_do(open_page, monkeypatch, tmp_
     monkeypatch.setattr(models, "ASSETS", tmp_path)
     at = open_page("pages/feature_maps.py")
     assert "No trained model found" in at.error[0].value and "Train live" in at.error[0].value
+
+
+def test_corrupt_shipped_weights_are_reported(open_page, monkeypatch, tmp_path):
+    from cnnviz import models, ui
+
+    (tmp_path / "simplecnn.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      broken")
+    monkeypatch.setattr(models, "ASSETS", tmp_path)
+    ui.pretrained.clear()
+    try:
+        at = open_page("pages/feature_maps.py")
+        assert "SimpleCNN (shipped) could not be loaded" in at.error[0].value
+    finally:
+        ui.pretrained.clear()

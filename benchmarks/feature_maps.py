@@ -1,0 +1,118 @@
+"""Server work per interaction on the feature-maps page (budget: 100 ms), and model runs it causes.
+
+Two measurements:
+1. the script rerun itself after each widget change, timed inside Streamlit's script thread (wall
+   and that thread's CPU time, which stays honest when other jobs share the cores); AppTest reruns
+   the whole page even for widgets inside an st.fragment, so for layer/channel changes this is an
+   upper bound of what the real server does;
+2. how many forward passes each change triggers (the (model, image) cache should make layer,
+   channel and view changes cost none).
+Run: python benchmarks/feature_maps.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CNNVIZ_DATA", str(ROOT.parent / "shared" / "data"))
+
+import streamlit.runtime.scriptrunner.script_runner as script_runner  # noqa: E402
+import streamlit.testing.v1.app_test as app_test  # noqa: E402
+import streamlit.testing.v1.local_script_runner as local_runner  # noqa: E402
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from cnnviz import activations  # noqa: E402
+
+BUDGET_MS = 100
+REPEATS = 7
+RUNS: list[tuple[float, float]] = []
+FORWARD_PASSES = [0]
+
+# A real server compiles each page once; AppTest would recompile it on every run.
+_shared_cache = ScriptCache()
+local_runner.ScriptCache = app_test.ScriptCache = lambda: _shared_cache
+_exec = script_runner.exec_func_with_error_handling
+
+
+def _timed_exec(func, ctx):
+    """Time one script run inside the script thread: (wall ms, thread CPU ms)."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    try:
+        return _exec(func, ctx)
+    finally:
+        RUNS.append(((time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000))
+
+
+script_runner.exec_func_with_error_handling = _timed_exec
+_run_model = activations.run_model
+
+
+def _counted_run_model(*args, **kwargs):
+    FORWARD_PASSES[0] += 1
+    return _run_model(*args, **kwargs)
+
+
+activations.run_model = _counted_run_model
+
+
+def measure(at: AppTest, change) -> tuple[float, float, float]:
+    """Median wall ms, median CPU ms and forward passes per change over REPEATS changes."""
+    RUNS.clear()
+    FORWARD_PASSES[0] = 0
+    for k in range(REPEATS):
+        change(k)
+        at.run()
+        assert not at.exception, at.exception
+    return (statistics.median(w for w, _ in RUNS), statistics.median(c for _, c in RUNS),
+            FORWARD_PASSES[0] / REPEATS)
+
+
+def interactions(at: AppTest) -> list[tuple[str, tuple[float, float, float]]]:
+    """The changes a student makes, measured in page order."""
+    rows = [
+        ("switch sample image (new image)", measure(at, lambda k: at.slider(key="fm_sample").set_value(1 + k % 10))),
+        ("switch digit class", measure(at, lambda k: at.selectbox(key="fm_digit").set_value(k % 10))),
+        ("shift the image 1 px", measure(at, lambda k: at.slider(key="fm_dx").set_value(k - 3))),
+        ("switch view", measure(at, lambda k: at.radio(key="fm_view").set_value(
+            ["layers", "scores", "filters", "position"][k % 4]))),
+    ]
+    at.radio(key="fm_view").set_value("channel").run()
+    rows += [
+        ("close-up: change channel", measure(at, lambda k: at.slider(key="fm_channel").set_value(k))),
+        ("close-up: change layer", measure(at, lambda k: at.select_slider(key="fm_layer").set_value(
+            ["conv1", "relu1", "pool1", "conv2", "pool2"][k % 5]))),
+    ]
+    at.radio(key="fm_view").set_value("pooling").run()
+    rows.append(("pooling view: change channel", measure(at, lambda k: at.slider(key="fm_pool_channel").set_value(k))))
+    at.radio(key="fm_view").set_value("layers").run()
+    at.slider(key="fm_dx").set_value(0).run()
+    return rows
+
+
+def main() -> int:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/feature_maps.py").run()
+    assert not at.exception, at.exception
+    over = []
+    print(f"Feature-maps page: server work per interaction (median of {REPEATS}; budget {BUDGET_MS} ms)")
+    for label in at.selectbox(key="fm_model").options:
+        at.selectbox(key="fm_model").set_value(label).run()
+        print(f"\n{label}")
+        print(f"  {'interaction':34s} {'wall ms':>8s} {'CPU ms':>8s} {'forward passes':>15s}")
+        for name, (wall, cpu, passes) in interactions(at):
+            print(f"  {name:34s} {wall:8.1f} {cpu:8.1f} {passes:15.1f}")
+            if cpu > BUDGET_MS:
+                over.append(f"{label}: {name}")
+    print("\nCPU time over budget: " + (", ".join(over) if over else "none"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Network figures: every builder is a valid plotly figure, and the grids put each channel where hover says."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnnviz import activations, inspect, models, pooling
+from cnnviz.figures import network as figs
+
+
+def valid(fig: go.Figure) -> dict:
+    """Validate the way st.plotly_chart does (the builders skip validation); the figure as a dict."""
+    return go.Figure(fig.to_dict()).to_dict()
+
+
+@pytest.fixture(scope="module")
+def lenet():
+    model = models.load_pretrained("lenet5")
+    return model, activations.run_model(model, activations.sample_image(5, 1))
+
+
+def test_every_builder_makes_a_valid_figure(lenet):
+    model, acts = lenet
+    rows = inspect.layer_table(model)
+    result = pooling.pool2d(pooling.classic_example(), 2)
+    built = [
+        figs.feature_grid(acts.layers["conv1"], "conv1", selected=2),
+        figs.map_heatmap(acts.layers["pool2"][3], "small map"),
+        figs.map_heatmap(acts.input[0], "input", text=False),
+        figs.filter_grid(activations.conv_filters(model, "conv2"), "filters"),
+        figs.vector_layers({n: v for n, v in acts.layers.items() if v.ndim == 1}),
+        figs.class_scores(acts.logits, acts.probs, model.classes),
+        figs.parameter_bars(rows),
+        figs.fc_comparison_bars(inspect.fc_comparison(model, "conv2")),
+        figs.pooling_figure(result), figs.pooling_figure(result, step=3),
+        figs.shift_sweep_figure(list(range(-2, 3)), {"x": np.full((5, 10), 0.1)}, 5, model.classes, {"x": 0}),
+    ]
+    for fig in built:
+        assert valid(fig)["data"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 24), h=st.integers(1, 6), w=st.integers(1, 6), cols=st.integers(1, 8))
+def test_mosaic_puts_each_tile_where_its_index_says(n, h, w, cols):
+    maps = np.random.default_rng(n).normal(size=(n, h, w))
+    grid, index = figs.mosaic(maps, cols)
+    for k in range(n):
+        rows, columns = np.nonzero(index == k)
+        tile = grid[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
+        np.testing.assert_array_equal(tile, maps[k])
+    assert np.isnan(grid[index == -1]).all()
+
+
+def test_feature_grid_hover_names_channel_row_and_column(lenet):
+    _, acts = lenet
+    maps = acts.layers["pool1"]  # 6 x 14 x 14
+    trace = figs.feature_grid(maps, "pool1").data[0]
+    custom, z = np.asarray(trace.customdata), np.asarray(trace.z, dtype=float)
+    for channel, r, c in [(0, 0, 0), (4, 13, 2), (5, 7, 13)]:
+        where = np.argwhere((custom[..., 0] == channel) & (custom[..., 1] == r) & (custom[..., 2] == c))
+        assert len(where) == 1
+        assert z[tuple(where[0])] == pytest.approx(maps[channel, r, c], rel=1e-6)
+
+
+def test_colours_centre_on_zero_only_when_values_go_negative():
+    signed = figs.map_heatmap(np.array([[-1.0, 3.0]]), "signed").data[0]
+    assert (signed.zmin, signed.zmax) == (-3, 3)
+    positive = figs.map_heatmap(np.array([[0.5, 2.0]]), "relu").data[0]
+    assert (positive.zmin, positive.zmax) == (0.5, 2.0)
+
+
+def test_pooling_figure_outlines_every_window_once():
+    result = pooling.pool2d(pooling.random_map(6), 2, stride=1)
+    outlines = valid(figs.pooling_figure(result))["data"][2]
+    assert outlines["x"].count(None) == len(result.windows) == 25
