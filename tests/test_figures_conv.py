@@ -34,7 +34,9 @@ def test_only_the_dilated_taps_are_outlined():
 
 def test_output_fills_in_up_to_the_current_step():
     result = conv.convolve(np.ones((5, 5)), np.ones((3, 3)))
-    z = np.array(figs.output_figure(result.output[0], 4).data[0].z)
+    fig = figs.output_figure(result.output[0], 4)
+    assert fig.data[0].hoverongaps is False and fig.data[0].showscale is False  # blanks stay silent
+    z = np.array(fig.data[0].z)
     assert np.all(z.ravel()[:5] == 9) and np.all(np.isnan(z.ravel()[5:]))
     assert not np.isnan(np.array(figs.output_figure(result.output[0], 4, reveal=False).data[0].z)).any()
 
@@ -52,6 +54,7 @@ def test_overview_has_input_kernel_and_output_side_by_side():
     result = conv.convolve(np.zeros((28, 28)), np.ones((5, 5)))
     fig = figs.overview_figure(result, conv.window(result, 0))
     assert [np.shape(t.z) for t in fig.data] == [(28, 28), (5, 5), (24, 24)]
+    assert {t.xgap for t in fig.data} == {1}  # cells drawn apart, so each pixel reads as a cell
     domains = [fig.layout[f"xaxis{a}"].domain for a in ("", "2", "3")]
     assert domains[0][1] < domains[1][0] and domains[1][1] < domains[2][0]
 
@@ -62,6 +65,8 @@ def test_colour_figures_sum_over_channels_and_stack_filters():
     sums = figs.channel_sum_figure(result, 2)
     parts = np.array([t.z for t in sums.data])
     np.testing.assert_allclose(parts[:3].sum(axis=0) + 3, parts[3])
+    thirds = conv.convolve(np.ones((3, 3, 3)), np.full((1, 3, 3, 3), 1 / 27), bias=-1)
+    assert figs.channel_sum_figure(thirds, 0).data[3].z[0][0] == 0  # float noise is not shown as 1e-16
     volume = figs.volume_figure(result)
     assert [t.z[0][0] for t in volume.data] == [0, 1, 2, 3]
     step = figs.channel_step_figure(result, conv.window(result, 5, 2))

@@ -31,8 +31,9 @@ def _scale(values: np.ndarray, signed: bool | None = None) -> dict:
 
 def _heatmap(values: np.ndarray, x: np.ndarray, y: np.ndarray, hover: str, show_text: bool,
              scale: dict, **kwargs) -> dict:
-    trace = dict(type="heatmap", z=np.round(values, 9), x=x, y=y,  # 1/3+1/3+1/3-1 shows 0, not 1e-16 showscale=False, xgap=1, ygap=1, hoverongaps=False,
-                 hovertemplate=hover + "<extra></extra>", **scale, **kwargs)
+    # rounding shows float noise such as 1/3 + 1/3 + 1/3 - 1 as 0, not 1e-16
+    trace = dict(type="heatmap", z=np.round(values, 9), x=x, y=y, showscale=False, xgap=1, ygap=1,
+                 hoverongaps=False, hovertemplate=hover + "<extra></extra>", **scale, **kwargs)
     if show_text:
         trace["texttemplate"] = "%{z:.4~g}"  # drawn by the browser; blank (NaN) cells stay empty
     return trace
