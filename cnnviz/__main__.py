@@ -43,12 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's choice)")
     t.add_argument("--out", default=None, help="weights path (default runs/MODEL-DATASET.safetensors)")
     t.add_argument("--data-dir", default=None, help="dataset folder (default $CNNVIZ_DATA or ./data)")
+    t.add_argument("--no-download", action="store_true", help="never try torchvision's download")
     e = sub.add_parser("evaluate", help="test accuracy of shipped or given weights")
     e.add_argument("--model", choices=list(models.MODELS), default="lenet5")
     e.add_argument("--weights", default=None, help="a .safetensors file (default: assets/MODEL)")
     e.add_argument("--device", default="auto")
     e.add_argument("--threads", type=int, default=None)
     e.add_argument("--data-dir", default=None)
+    e.add_argument("--no-download", action="store_true")
     return parser
 
 
@@ -111,8 +113,10 @@ def cmd_train(args: argparse.Namespace, command: str) -> int:
         lr=args.lr, optimizer=args.optimizer, schedule=args.schedule, train_size=args.train_size,
         seed=args.seed, device=args.device, augment=args.augment, precision=args.precision)
     device = train.resolve_device(config.device)
-    train_split = data.load_split(dataset, train=True, root=args.data_dir)
-    test_split = data.load_split(dataset, train=False, root=args.data_dir).subset(args.test_size, args.seed)
+    download = not args.no_download
+    train_split = data.load_split(dataset, train=True, root=args.data_dir, download=download)
+    test_split = data.load_split(dataset, train=False, root=args.data_dir, download=download
+                                 ).subset(args.test_size, args.seed)
     model = train.make_model(config)
     print(f"Training {models.MODEL_TITLES[args.model]} on {data.DATASETS[dataset].title} "
           f"({min(len(train_split), args.train_size or len(train_split)):,} images) on {device}",
@@ -136,7 +140,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     path = Path(args.weights) if args.weights else models.pretrained_path(args.model)
     model, card = weights.load_weights(path)
     device = train.resolve_device(args.device)
-    split = data.load_split(card["dataset"], train=False, root=args.data_dir)
+    split = data.load_split(card["dataset"], train=False, root=args.data_dir, download=not args.no_download)
     loss, accuracy = train.evaluate(model.to(device), split, device)
     recorded = card.get("test_accuracy")
     note = f" (card says {recorded:.2%})" if isinstance(recorded, (int, float)) else ""

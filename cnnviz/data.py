@@ -55,6 +55,11 @@ IDX_FILES = {
     False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+SOURCES = {
+    "mnist": "https://ossci-datasets.s3.amazonaws.com/mnist/ (the four *-ubyte.gz files)",
+    "fashion": "https://github.com/zalandoresearch/fashion-mnist or Debian's dataset-fashion-mnist",
+    "cifar10": "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz, unpacked",
+}
 
 
 class DatasetMissingError(FileNotFoundError):
@@ -86,13 +91,20 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
 
 
 def _read_idx(path: Path) -> np.ndarray:
-    """Parse one IDX file (gzip or plain): magic, dims, then uint8 data."""
+    """Parse one IDX file (gzip or plain): magic, dims, then uint8 data; damaged files are refused."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as exc:
+        raise DatasetMissingError(f"{path} could not be read ({exc}); replace it with a fresh copy.") from exc
+    ndim = raw[3] if len(raw) >= 4 else 0
+    if len(raw) < 4 + 4 * ndim or raw[:3] != b"\x00\x00\x08" or ndim == 0:
+        raise DatasetMissingError(f"{path} is not an uint8 IDX file; replace it with a fresh copy.")
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     offset = 4 + 4 * ndim
+    if len(raw) - offset < int(np.prod(dims)):
+        raise DatasetMissingError(f"{path} is truncated; replace it with a fresh copy.")
     data = np.frombuffer(bytearray(raw), dtype=np.uint8, count=int(np.prod(dims)), offset=offset)
     return data.reshape(dims)
 
@@ -111,6 +123,12 @@ def _idx_folders(name: str, root: Path) -> list[Path]:
     return [root / "FashionMNIST" / "raw", FASHION_SYSTEM_DIR]
 
 
+def _expected_folders(name: str, root: Path) -> list[Path]:
+    if name == "cifar10":
+        return [root / "cifar-10-batches-py"]
+    return _idx_folders(name, root)
+
+
 def _download(name: str, root: Path) -> None:
     """torchvision's download, for users with internet; a clear error when it fails."""
     import torchvision.datasets as tvd
@@ -120,14 +138,11 @@ def _download(name: str, root: Path) -> None:
         for train in (True, False):
             cls(str(root), train=train, download=True)
     except Exception as exc:  # network errors come in many types
-        where = {
-            "mnist": root / "MNIST" / "raw",
-            "fashion": root / "FashionMNIST" / "raw",
-            "cifar10": root / "cifar-10-batches-py",
-        }[name]
+        where = _expected_folders(name, root)[0]
         raise DatasetMissingError(
             f"{DATASETS[name].title} is not on disk and could not be downloaded ({exc}). "
-            f"Put its files in {where} or point CNNVIZ_DATA / --data-dir at a folder that has them."
+            f"Put its files in {where} (from {SOURCES[name]}) or point CNNVIZ_DATA / --data-dir "
+            "at a folder that has them."
         ) from exc
 
 
@@ -136,7 +151,23 @@ def _load_idx_split(name: str, train: bool, root: Path) -> tuple[np.ndarray, np.
     paths = [_find_idx(folders, stem) for stem in IDX_FILES[train]]
     if None in paths:
         return None
-    return _read_idx(paths[0])[:, None], _read_idx(paths[1]).astype(np.int64)
+    images, labels = _read_idx(paths[0]), _read_idx(paths[1])
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise DatasetMissingError(f"{paths[0]} and {paths[1]} do not hold matching images and labels.")
+    return images[:, None], labels.astype(np.int64)
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickles only plain containers and numpy arrays: CIFAR-10's official format, nothing else."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype")}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise DatasetMissingError(f"A CIFAR-10 batch file refers to {module}.{name}; it is not "
+                                      "the official dataset. Replace it with a fresh copy.")
+        return super().find_class(module, name)
 
 
 def _load_cifar_split(train: bool, root: Path) -> tuple[np.ndarray, np.ndarray] | None:
@@ -147,8 +178,7 @@ def _load_cifar_split(train: bool, root: Path) -> tuple[np.ndarray, np.ndarray] 
     images, labels = [], []
     for n in names:
         with open(folder / n, "rb") as f:
-            # The official CIFAR-10 format is a pickle of arrays; only files the user put there.
-            batch = pickle.load(f, encoding="bytes")
+            batch = _ArrayUnpickler(f, encoding="bytes").load()
         images.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
         labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
     return np.concatenate(images), np.concatenate(labels)
@@ -181,8 +211,9 @@ def _cached_split(name: str, train: bool, root: Path, download: bool) -> Split:
     if arrays is None:
         if not download:
             raise DatasetMissingError(
-                f"{DATASETS[name].title} files were not found under {root}. "
-                "Set CNNVIZ_DATA (or --data-dir) to the folder that holds them."
+                f"{DATASETS[name].title} files were not found under {root} "
+                f"(looked in {', '.join(str(p) for p in _expected_folders(name, root))}). "
+                "Set CNNVIZ_DATA (or --data-dir) to the folder that holds them, or allow the download."
             )
         _download(name, root)
         arrays = _load_arrays(name, train, root)

@@ -1,0 +1,52 @@
+"""The command line end to end on a tiny subset: train, write weights + card, evaluate them."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cnnviz.__main__ import main
+from cnnviz.weights import load_weights
+
+
+def test_train_then_evaluate_end_to_end(tmp_path, capsys, mnist_test):
+    out = tmp_path / "tiny"
+    argv = ["train", "--model", "lenet5", "--epochs", "1", "--train-size", "1000", "--test-size",
+            "500", "--batch-size", "50", "--augment", "--seed", "2", "--device", "cpu",
+            "--no-download", "--out", str(out)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "epoch 1/1 [" in captured.err and "test accuracy" in captured.out
+    card = json.loads((tmp_path / "tiny.json").read_text())
+    for key in ("model", "dataset", "epochs", "optimizer", "lr", "batch_size", "seed", "augment",
+                "test_accuracy", "date", "device", "torch", "command"):
+        assert key in card, key
+    assert card["command"] == "python -m cnnviz " + " ".join(argv)
+    assert card["augment"] is True and card["device"] == "cpu" and card["test_size"] == 500
+    assert card["test_accuracy"] > 0.5  # 20 steps on 1000 digits: far above chance
+    model, saved_card = load_weights(tmp_path / "tiny.safetensors")
+    assert saved_card == card
+    assert main(["evaluate", "--weights", str(tmp_path / "tiny.safetensors"), "--device", "cpu",
+                 "--no-download"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+
+
+def test_bad_input_gives_one_line_and_status_2(tmp_path, capsys):
+    assert main(["evaluate", "--weights", str(tmp_path / "missing.safetensors")]) == 2
+    assert capsys.readouterr().err.startswith("error: No weights file")
+    assert main(["train", "--data-dir", str(tmp_path), "--no-download", "--epochs", "1"]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_module_runs_as_a_program():
+    result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--help"], capture_output=True,
+                            text=True, env=dict(os.environ), timeout=120)
+    assert result.returncode == 0 and "--augment" in result.stdout and "--out" in result.stdout
+
+
+def test_unknown_model_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--model", "vgg"])
+    assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
