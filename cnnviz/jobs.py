@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import threading
 import time
 import uuid
@@ -38,6 +39,7 @@ from cnnviz.weights import weights_to_bytes
 MAX_JOBS = int(os.environ.get("CNNVIZ_MAX_TRAININGS", "2"))
 THREADS_PER_JOB = max(1, (os.cpu_count() or 1) // max(1, MAX_JOBS))
 HEARTBEAT_TIMEOUT = 20.0
+NICE = 10
 ACTIVE = ("running", "paused")
 LR_RANGE = (1e-5, 1.0)
 CURVE_SIZE = 500
@@ -274,6 +276,7 @@ class TrainingJob:
 
     def _run(self) -> None:
         torch.set_num_threads(self.threads)
+        _background_priority()
         try:
             self._train()
             if self._stop.is_set():
@@ -384,6 +387,15 @@ def advice(progress: Progress) -> str | None:
         return (f"At {accuracy:.0%} the network is barely better than guessing. Train on more images or for "
                 "more epochs, or raise the learning rate.")
     return None
+
+
+def _background_priority() -> None:
+    """Let people's clicks go first: lower this worker thread's OS priority (per thread on Linux only)."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + NICE)
+        except OSError:
+            pass  # not allowed here: train at normal priority
 
 
 def _explain(exc: Exception, config: TrainConfig) -> str:

@@ -1,6 +1,8 @@
 """The training worker on real MNIST: progress, pause/resume, stop within a step, cleanup, concurrency."""
 
 import gc
+import os
+import sys
 import threading
 import time
 import weakref
@@ -81,6 +83,9 @@ def test_watched_images_are_one_of_each_class(mnist_test):
 def test_pause_holds_training_and_resume_finishes(mnist_train, test_split):
     job = _job(SLOW, mnist_train, test_split).start()
     _wait_for(lambda: job.progress().steps_done >= 2)
+    if sys.platform.startswith("linux"):  # the worker yields the CPU to people's clicks
+        worker_nice = os.getpriority(os.PRIO_PROCESS, job._thread.native_id)
+        assert worker_nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + jobs.NICE)
     job.pause()
     assert job.progress().status == "paused"
     time.sleep(0.3)  # the step in flight finishes, then the worker waits
