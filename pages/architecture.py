@@ -34,8 +34,9 @@ first, second, third = st.columns(3)
 first.metric("Parameters", f"{params:,}")
 second.metric("MACs per image", f"{macs:,}")
 third.metric("Input", f"{model.in_channels}×{model.input_size}×{model.input_size}")
+table = inspect.table_rows(rows)
 st.dataframe(
-    inspect.table_rows(rows), hide_index=True, width="stretch", key="arch_table",
+    table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3, key="arch_table",
     column_config={
         "parameters": st.column_config.NumberColumn(format="localized"),
         "MACs": st.column_config.NumberColumn(format="localized"),

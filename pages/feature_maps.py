@@ -141,7 +141,12 @@ def close_up() -> None:
     kernel.plotly_chart(figs.filter_grid(weights, f"{conv} filter {channel}: one slice per input channel",
                                          height=320), key="fm_channel_filter")
     seen_maps = activations.layer_input(model, acts, layer)
-    if layer == conv:
+    if layer == conv and len(seen_maps) == 1:
+        source.plotly_chart(figs.map_heatmap(seen_maps[0], f"What {layer} saw: the input image"),
+                            key="fm_channel_input")
+        st.caption(f"Each value of channel {channel} = bias + the sum of a window of the image times the filter: "
+                   "large where the image looks like the filter, negative where it looks like its opposite.")
+    elif layer == conv:
         source.plotly_chart(figs.feature_grid(seen_maps, f"What {layer} saw: all {len(seen_maps)} input maps",
                                               height=320), key="fm_channel_input")
         st.caption(f"Each value of channel {channel} = bias + the sum over all {len(seen_maps)} input maps of "
@@ -158,9 +163,10 @@ def learned_filters() -> None:
     """Every kernel of a conv layer as a grid."""
     layer = st.radio("Conv layer", activations.conv_layers(model), horizontal=True, key="fm_filter_layer")
     weights = activations.conv_filters(model, layer)
-    st.plotly_chart(figs.filter_grid(weights, f"{layer}: {weights.shape[0]} filters (rows) × "
-                                              f"{weights.shape[1]} input channels (columns)", height=420),
-                    key="fm_filters")
+    out_ch, in_ch, kh, kw = weights.shape
+    title = f"{layer}: {out_ch} filters of {in_ch}×{kh}×{kw}" + (
+        " (one row per filter, one column per input channel)" if in_ch > 1 else "")
+    st.plotly_chart(figs.filter_grid(weights, title, height=420), key="fm_filters")
     st.caption("Blue weights subtract, red weights add: a filter responds where the image has its pattern.")
 
 

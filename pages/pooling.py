@@ -30,9 +30,9 @@ with left:
     kernel = st.number_input("Kernel size", 1, 8, 2, key="pool_kernel")
     stride = st.number_input("Stride", 1, 8, 2, key="pool_stride")
     padding = st.number_input("Padding", 0, 4, 0, key="pool_padding")
-    st.latex(r"\text{output} = " + conv.pool_output_formula(image.shape[0], kernel, stride, padding))
 
 with right:
+    st.latex(r"\text{output size} = " + conv.pool_output_formula(image.shape[0], kernel, stride, padding))
     try:
         result = pooling.pool2d(image, kernel, stride, padding, mode)
     except ValueError as exc:
@@ -53,5 +53,5 @@ with right:
         + ("Padding counts as −∞ for max pooling, so it never wins." if mode == "max" else
            "Padding counts as 0 and the sum is always divided by the full window area, as PyTorch does.")
     )
-    st.code(f"torch.nn.functional.{'max' if mode == 'max' else 'avg'}_pool2d(x, kernel_size={kernel}, "
-            f"stride={stride}, padding={padding})  # gives the same map", language="python")
+    st.code(f"# PyTorch gives the same map:\ntorch.nn.functional.{'max' if mode == 'max' else 'avg'}_pool2d("
+            f"x, kernel_size={kernel}, stride={stride}, padding={padding})", language="python")

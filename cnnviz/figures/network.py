@@ -96,10 +96,10 @@ def map_heatmap(values: np.ndarray, title: str, height: int = 320, text: bool | 
 
 
 def filter_grid(weights: np.ndarray, title: str, height: int = 360) -> go.Figure:
-    """A conv layer's kernels: one row per output filter, one column per input channel."""
+    """A conv layer's kernels: one row per filter, one column per input channel (a plain grid if only one)."""
     out_ch, in_ch, kh, kw = weights.shape
     flat = weights.reshape(out_ch * in_ch, kh, kw)
-    grid, index = mosaic(flat, in_ch)
+    grid, index = mosaic(flat, in_ch if in_ch > 1 else grid_columns(out_ch))
     return _figure(dict(
         type="heatmap", z=grid.astype(np.float32), customdata=np.dstack([index // in_ch, index % in_ch]),
         hoverongaps=False, colorbar=dict(thickness=10), **_colour(flat),
@@ -136,7 +136,7 @@ def parameter_bars(rows: list[LayerInfo]) -> go.Figure:
         marker_color=["#ff7f0e" if r.kind == "Linear" else "#1f77b4" for r in rows],
         text=[f"{r.params / total:.1%}" for r in rows], textposition="outside",
         hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
-    ), dict(yaxis=dict(title="parameters"), height=320, margin=dict(l=0, r=0, t=30, b=0),
+    ), dict(yaxis=dict(title=dict(text="parameters")), height=320, margin=dict(l=0, r=0, t=30, b=0),
             title=dict(text="Parameters per layer (orange: fully connected, blue: conv / norm)",
                        font=dict(size=14))))
 
@@ -148,7 +148,7 @@ def fc_comparison_bars(comparison: FcComparison) -> go.Figure:
     return _figure(dict(
         type="bar", x=labels, y=values, text=[f"{v:,}" for v in values], textposition="outside",
         marker_color=["#1f77b4", "#9467bd", "#ff7f0e"], hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
-    ), dict(yaxis=dict(type="log", title="parameters (log scale)"), height=320, margin=dict(l=0, r=0, t=30, b=0),
+    ), dict(yaxis=dict(type="log", title=dict(text="parameters (log scale)")), height=320, margin=dict(l=0, r=0, t=30, b=0),
             title=dict(text=f"{comparison.layer}: same input and output shape", font=dict(size=14))))
 
 
@@ -175,10 +175,10 @@ def pooling_figure(result: PoolResult, step: int | None = None, height: int = 38
     pad = result.padding
     data = [
         dict(type="heatmap", z=result.input.astype(np.float32), showscale=False, **colour,
-             texttemplate="%{z:.3g}" if result.input.size <= 144 else "",
+             texttemplate="%{z:.3~g}" if result.input.size <= 144 else "",
              hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>"),
         dict(type="heatmap", z=result.output.astype(np.float32), xaxis="x2", yaxis="y2", showscale=False, **colour,
-             texttemplate="%{z:.3g}" if result.output.size <= 144 else "",
+             texttemplate="%{z:.3~g}" if result.output.size <= 144 else "",
              hovertemplate="row %{y}, col %{x}<br>pooled %{z:.3f}<extra></extra>"),
         _outlines(result.windows, result.kernel, "rgba(255,255,255,0.9)", 1),
     ]
@@ -191,8 +191,9 @@ def pooling_figure(result: PoolResult, step: int | None = None, height: int = 38
         data.append(dict(type="scatter", x=x, y=y, mode="lines", line=dict(color=PICK_COLOUR, width=4),
                          hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2"))
     if picks:
+        ring = max(6, min(30, 300 // max(h + 2 * pad, w + 2 * pad)))  # about one cell wide
         data.append(dict(type="scatter", x=[c for _, c in picks], y=[r for r, _ in picks], mode="markers",
-                         marker=dict(symbol="circle-open", size=18, color=PICK_COLOUR, line=dict(width=3)),
+                         marker=dict(symbol="circle-open", size=ring, color=PICK_COLOUR, line=dict(width=2)),
                          hoverinfo="skip", showlegend=False))
     axis = dict(visible=False, constrain="domain")
     return _figure(data, dict(
@@ -226,7 +227,7 @@ def shift_sweep_figure(shifts: list[int], sweeps: dict[str, np.ndarray], label: 
               for a, v in current.items()]
     return _figure(data, dict(
         height=300, margin=dict(l=0, r=0, t=30, b=0), shapes=shapes, yaxis=dict(range=[-0.05, 1.05],
-        title=f"p(class {classes[label]})"), xaxis=dict(title="shift (pixels)"), legend=dict(orientation="h"),
+        title=dict(text=f"p(class {classes[label]})")), xaxis=dict(title=dict(text="shift (pixels)")), legend=dict(orientation="h"),
         title=dict(text=f"Slide the image: red crosses = no longer predicted {classes[label]}", font=dict(size=14)),
     ))
 
@@ -243,5 +244,5 @@ def vector_layers(layers: dict[str, np.ndarray], height: int = 260) -> go.Figure
         colorbar=dict(thickness=10),
         hovertemplate="%{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>", **_colour(z),
     ), dict(height=height, margin=dict(l=0, r=0, t=30, b=0), plot_bgcolor="white",
-            xaxis=dict(title="unit", showgrid=False), yaxis=dict(autorange="reversed"),
+            xaxis=dict(title=dict(text="unit"), showgrid=False), yaxis=dict(autorange="reversed"),
             title=dict(text="Fully connected layers (one row each, unit by unit)", font=dict(size=14))))

@@ -91,9 +91,9 @@ def test_close_up_controls(app):
 
 def test_learned_filters(app):
     app.radio(key="fm_view").set_value("filters").run()
-    assert "conv1: 32 filters (rows) × 1 input channels (columns)" in charts(app)
+    assert "conv1: 32 filters of 1×3×3" in charts(app)
     app.radio(key="fm_filter_layer").set_value("conv2").run()
-    assert "conv2: 64 filters (rows) × 32 input channels (columns)" in charts(app)
+    assert "conv2: 64 filters of 32×3×3 (one row per filter, one column per input channel)" in charts(app)
 
 
 def test_pooling_view_matches_the_network(app):
