@@ -150,3 +150,27 @@ def test_corrupt_shipped_weights_are_reported(open_page, monkeypatch, tmp_path):
         assert "SimpleCNN (shipped) could not be loaded" in at.error[0].value
     finally:
         ui.pretrained.clear()
+
+
+def test_models_trained_in_this_session_are_offered(open_page):
+    import torch
+
+    from cnnviz import models, ui
+
+    at = open_page("pages/feature_maps.py")
+    torch.manual_seed(0)
+    at.session_state[ui.TRAINED_MODELS_KEY] = {
+        "LeNet-5 quick": ui.SessionModel(models.build_model("lenet5").train(), {"model": "lenet5"}),
+        "CifarCNN try": ui.SessionModel(models.build_model("cifarcnn"), {"model": "cifarcnn"}),
+    }
+    at.run()
+    assert "LeNet-5 quick (trained here)" in at.selectbox(key="fm_model").options
+    at.selectbox(key="fm_model").set_value("LeNet-5 quick (trained here)").run()
+    assert not at.exception and "conv1: 6 maps of 28×28" in charts(at)
+    at.selectbox(key="fm_model").set_value("CifarCNN try (trained here)").run()
+    assert not at.exception
+    assert at.radio(key="fm_source").options == ["Test-set image"]
+    if not at.error:  # CIFAR-10 on disk: the page shows its colour test images
+        assert "conv1: 6 maps of 28×28" in charts(at)
+    else:
+        assert "test set is not available" in at.error[0].value
