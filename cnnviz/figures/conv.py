@@ -225,7 +225,10 @@ def overview_figure(conv: Convolution, win: Window, channel: int = 0, filter: in
     shapes = [_box(win.cols[0] - p, win.cols[-1] - p, win.rows[0] - p, win.rows[-1] - p, WINDOW_COLOUR, 2),
               _box(win.col, win.col, win.row, win.row, WINDOW_COLOUR, 2, "3")]
     if p:
-        shapes.append(_box(0, in_w - 1, 0, in_h - 1, "#1f77b4", 1, line_dash="dash"))
+        ring = (f"M{-p - 0.5},{-p - 0.5}H{in_w + p - 0.5}V{in_h + p - 0.5}H{-p - 0.5}Z "
+                f"M-0.5,-0.5V{in_h - 0.5}H{in_w - 0.5}V-0.5Z")  # outer square minus the image: the ring
+        shapes += [dict(type="path", path=ring, fillcolor=PADDING_COLOUR, opacity=0.6, line_width=0, layer="above"),
+                   _box(0, in_w - 1, 0, in_h - 1, "#1f77b4", 1, line_dash="dash")]
     return _figure(traces, shapes, "", height, top=10, **layout)
 
 

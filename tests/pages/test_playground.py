@@ -231,3 +231,8 @@ def test_bad_upload_is_explained(at):
     at.file_uploader(key="upload").upload("fake.png", b"not an image at all", "image/png")
     check(at)
     assert any("not an image" in e for e in errors(at))
+
+
+def test_renders_through_the_app_navigation(open_page):
+    app = open_page("pages/playground.py")
+    assert output_line(app) == "**Output:** 3×3" and not errors(app)
