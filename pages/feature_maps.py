@@ -108,6 +108,13 @@ def _remember(key: str) -> None:
     st.session_state[key + "_kept"] = st.session_state[key]
 
 
+def _picked() -> None:
+    """A click on a tile's handle in the close-up grid chooses that channel."""
+    points = st.session_state["fm_pick"].selection.points
+    if points:
+        st.session_state["fm_channel"] = st.session_state["fm_channel_kept"] = int(points[0]["customdata"])
+
+
 def channel_slider(key: str, count: int) -> int:
     """A channel picker that keeps its channel when the layer changes (clamped to the new count)."""
     kept = min(st.session_state.get(key + "_kept", 0), count - 1)
@@ -134,6 +141,9 @@ def close_up() -> None:
     layer = st.select_slider("Layer", spatial, key="fm_layer")
     maps = acts.layers[layer]
     channel = channel_slider("fm_channel", len(maps))
+    st.plotly_chart(figs.feature_grid(maps, f"{layer}: click a square to pick its channel", selected=channel,
+                                      height=260, clickable=True),
+                    key="fm_pick", on_select=_picked, selection_mode="points")
     conv = activations.producing_conv(model, layer)
     big, kernel, source = st.columns(3)
     big.plotly_chart(figs.map_heatmap(maps[channel], f"{layer}, channel {channel}"), key="fm_channel_map")

@@ -64,8 +64,12 @@ def grid_columns(n: int) -> int:
     return max(1, math.ceil(math.sqrt(n * 1.5)))
 
 
-def feature_grid(maps: np.ndarray, title: str, selected: int | None = None, height: int = 360) -> go.Figure:
-    """Every channel of a layer as a heatmap tile; hover gives channel, row, column and value."""
+def feature_grid(maps: np.ndarray, title: str, selected: int | None = None, height: int = 360,
+                 clickable: bool = False) -> go.Figure:
+    """Every channel of a layer as a heatmap tile; hover gives channel, row, column and value.
+
+    ``clickable`` adds a small handle per tile whose selection names the channel (st.plotly_chart
+    reports point selections, never heatmap cells)."""
     n, h, w = maps.shape
     cols = grid_columns(n)
     grid, index = mosaic(maps, cols)
@@ -77,12 +81,26 @@ def feature_grid(maps: np.ndarray, title: str, selected: int | None = None, heig
         layout["shapes"] = [dict(type="rect", x0=c * (w + 1) - 0.7, x1=c * (w + 1) + w - 0.3,
                                  y0=r * (h + 1) - 0.7, y1=r * (h + 1) + h - 0.3,
                                  line=dict(color=PICK_COLOUR, width=3))]
-    return _figure(dict(
+    traces = [dict(
         type="heatmap", z=grid.astype(np.float32), customdata=np.dstack([index, rows_in_tile, cols_in_tile]),
         hoverongaps=False, colorbar=dict(thickness=10), **_colour(maps),
         hovertemplate="channel %{customdata[0]}<br>row %{customdata[1]}, col %{customdata[2]}"
                       "<br>value %{z:.3f}<extra></extra>",
-    ), layout)
+    )]
+    if clickable:
+        traces.append(_tile_handles(n, h, w, cols))
+        layout["clickmode"] = "event+select"
+    return _figure(traces, layout)
+
+
+def _tile_handles(n: int, h: int, w: int, cols: int) -> dict:
+    """A marker in the middle of each tile: heatmaps cannot be selected, markers can (click = pick)."""
+    centres = [divmod(k, cols) for k in range(n)]
+    return dict(type="scatter", mode="markers", x=[c * (w + 1) + (w - 1) / 2 for _, c in centres],
+                y=[r * (h + 1) + (h - 1) / 2 for r, _ in centres], customdata=list(range(n)),
+                marker=dict(symbol="square", size=10, color="rgba(255,255,255,0.3)",
+                            line=dict(color="rgba(0,0,0,0.5)", width=1)),
+                hovertemplate="channel %{customdata}: click to enlarge<extra></extra>", showlegend=False)
 
 
 def map_heatmap(values: np.ndarray, title: str, height: int = 320, text: bool | None = None) -> go.Figure:
