@@ -72,11 +72,10 @@ def rgb_bank(specs: list[FilterSpec]) -> tuple[np.ndarray, np.ndarray]:
     for spec in specs:
         if spec.kernel not in PRESETS:
             raise ValueError(f"Unknown kernel {spec.kernel!r}; pick one of the presets.")
-    weights = np.array([[s.red, s.green, s.blue] for s in specs], dtype=np.float64)
+    weights = np.array([[s.red, s.green, s.blue, s.bias] for s in specs], dtype=np.float64)  # None -> nan
     if not np.all(np.isfinite(weights)):
-        raise ValueError("Every channel weight needs a number; fill in the empty cells.")
-    bank = filter_bank([PRESETS[s.kernel].values for s in specs], weights)
-    return bank, np.array([s.bias for s in specs], dtype=np.float64)
+        raise ValueError("Every channel weight and bias needs a number; fill in the empty cells.")
+    return filter_bank([PRESETS[s.kernel].values for s in specs], weights[:, :3]), weights[:, 3]
 
 
 def image_to_grid(image: Image.Image, max_side: int = 28, color: bool = False) -> np.ndarray:

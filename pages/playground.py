@@ -104,7 +104,7 @@ def choose_filters() -> tuple[np.ndarray, np.ndarray] | None:
         })
     try:
         return examples.rgb_bank([examples.FilterSpec(**row) for row in table if row.get("kernel")])
-    except (ValueError, TypeError) as error:
+    except ValueError as error:
         st.error(str(error))
         return None
 
