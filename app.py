@@ -1,25 +1,67 @@
-"""cnnviz entry point: `streamlit run app.py`. Routes to the pages; nothing else."""
+"""cnnviz entry point: `streamlit run app.py`. Routes to the pages; nothing else.
+
+The page table is plain data so that tests and scripts (screenshots, benchmarks) can import it
+without starting Streamlit; the routing only happens when Streamlit runs this file.
+"""
+
+from typing import NamedTuple
 
 import streamlit as st
 
-st.set_page_config(page_title="cnnviz — how CNNs work", page_icon="🧠", layout="wide")
 
-PAGES = {
+class PageEntry(NamedTuple):
+    """One page in the navigation: its file, sidebar title, icon and URL path.
+
+    Icons are emoji on purpose: Streamlit turns a page's icon into the tab's favicon, drawing an
+    emoji locally but fetching a Material icon from fonts.gstatic.com, and the app stays offline.
+    Emoji need an emoji font where the browser runs (Debian: fonts-noto-color-emoji).
+    """
+
+    path: str
+    title: str
+    icon: str
+    url_path: str
+
+
+SECTIONS: dict[str, list[PageEntry]] = {
     "Start": [
-        st.Page("pages/home.py", title="Home", icon="🏠", url_path="home", default=True),
+        PageEntry("pages/home.py", "Home", "🏠", "home"),
     ],
     "Convolution": [
-        st.Page("pages/playground.py", title="Convolution playground", icon="🔍", url_path="playground"),
-        st.Page("pages/pooling.py", title="Pooling", icon="🧩", url_path="pooling"),
+        PageEntry("pages/playground.py", "Convolution playground", "🔍", "playground"),
+        PageEntry("pages/pooling.py", "Pooling", "🧩", "pooling"),
     ],
     "Inside a network": [
-        st.Page("pages/architecture.py", title="Architecture", icon="🏗️", url_path="architecture"),
-        st.Page("pages/feature_maps.py", title="Feature maps", icon="🗺️", url_path="feature-maps"),
+        PageEntry("pages/architecture.py", "Architecture", "🏗️", "architecture"),
+        PageEntry("pages/feature_maps.py", "Feature maps", "🗺️", "feature-maps"),
     ],
     "Learn and predict": [
-        st.Page("pages/train.py", title="Train live", icon="🏋️", url_path="train"),
-        st.Page("pages/predict.py", title="Draw & predict", icon="✏️", url_path="predict"),
+        PageEntry("pages/train.py", "Train live", "🏋️", "train"),
+        PageEntry("pages/predict.py", "Draw & predict", "✏️", "predict"),
     ],
 }
+HOME = SECTIONS["Start"][0]
 
-st.navigation(PAGES).run()
+
+def navigation() -> dict[str, list[st.Page]]:
+    """The st.navigation sections built from the table, plus the page that answers at "/".
+
+    Streamlit serves its default page only at the root URL, so /home would say "page not found";
+    instead the default is a hidden page that switches to Home, whose URL is then /home.
+    """
+    sections = {
+        section: [st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in entries]
+        for section, entries in SECTIONS.items()
+    }
+    home = sections["Start"][0]
+    root = st.Page(lambda: st.switch_page(home), title=HOME.title, icon=HOME.icon,
+                   url_path="start", default=True, visibility="hidden")
+    sections["Start"].insert(0, root)
+    return sections
+
+
+if __name__ == "__main__":
+    page = st.navigation(navigation())
+    st.set_page_config(page_title=f"{page.title} · cnnviz", page_icon="🧠",
+                       layout="wide")
+    page.run()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from cnnviz import data, models
 from cnnviz.models import LayeredCNN
@@ -49,3 +50,16 @@ def get_model(key: str) -> LayeredCNN:
     """The model behind a key from model_choices()."""
     kind, name = key.split(":", 1)
     return pretrained(name) if kind == "shipped" else trained_models()[name].model
+
+
+def route_through_app() -> None:
+    """Rerun through app.py when a freshly started server ran this page file on its own.
+
+    Until some session has called st.navigation, Streamlit 1.67 treats the pages/ folder as a
+    legacy multipage app (no setting turns that off): a first visit to /playground runs
+    pages/playground.py directly and the sidebar lists the file names. Every page calls this
+    first; the rerun goes through app.py, whose st.navigation keeps the same URL and page.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

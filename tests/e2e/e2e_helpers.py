@@ -1,0 +1,179 @@
+"""Shared browser helpers: start app.py in a real Streamlit server and drive headless Chromium.
+
+Used by the e2e fixtures in tests/e2e/conftest.py and by scripts (screenshots, benchmarks) that
+need the same setup outside pytest. Everything here waits by polling the page, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+EXCEPTION = '[data-testid="stException"]'
+SIDEBAR_NAV = '[data-testid="stSidebarNav"]'
+NAV_LINK = '[data-testid="stSidebarNavLink"]'
+# The frontend first looks for the server under the page's own path (/pooling/_stcore/...) and
+# falls back to the root: those 404s are part of how Streamlit finds its base URL, not errors.
+BASE_PATH_PROBES = ("/_stcore/host-config", "/_stcore/health")
+SERVER_START_TIMEOUT_S = 60.0
+APP_TIMEOUT_MS = 30_000
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, so parallel runs do not collide."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, timeout_s: float = SERVER_START_TIMEOUT_S) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app.py` on `port`; return (process, base URL) once it is healthy.
+
+    The server leads its own process group and logs to a temporary file (a pipe nobody reads
+    would fill up and freeze it); the log is shown when it fails to start.
+    """
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+    ]
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(), stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc.log = log  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
+                return proc, url
+        except OSError:
+            time.sleep(0.1)
+    output = server_log(proc)
+    stop_server(proc)
+    raise RuntimeError(f"streamlit did not become healthy within {timeout_s:.0f} s:\n{output}")
+
+
+def server_log(proc: subprocess.Popen) -> str:
+    """What the server printed so far (for failure messages)."""
+    log = proc.log  # type: ignore[attr-defined]
+    log.seek(0)
+    return log.read().decode(errors="replace")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop the server and anything it spawned: its whole process group, SIGKILL if it lingers."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    proc.log.close()  # type: ignore[attr-defined]
+
+
+def launch_chromium(playwright):
+    """Headless Debian Chromium: Playwright's own browsers cannot be downloaded here."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+_APP_IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null
+        && app.getAttribute('data-test-script-state') === 'notRunning'
+        && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+        && document.querySelector('[data-stale="true"]') === null;
+}"""
+
+
+def wait_for_app(page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
+    """Wait until the app is connected, its script run is over and nothing on it is stale.
+
+    Polls the page itself (no fixed sleeps). Right after a click the state can still read
+    "notRunning" for a few ms before the rerun starts: use ``wait_for_rerun`` for actions.
+    """
+    page.wait_for_function(_APP_IDLE_JS, timeout=timeout_ms, polling=10)
+
+
+class RunWatcher:
+    """Counts the script runs the server reports as finished, read from Streamlit's websocket.
+
+    The DOM is not enough to see a rerun: a fast run flips the script state to "running" and
+    back within one React render, so the page may never show it.
+    """
+
+    def __init__(self, page) -> None:
+        self.finished = 0
+        page.on("websocket", self._on_websocket)
+
+    def _on_websocket(self, websocket) -> None:
+        if websocket.url.endswith("/_stcore/stream"):
+            websocket.on("framereceived", self._on_frame)
+
+    def _on_frame(self, payload: bytes | str) -> None:
+        if isinstance(payload, str):
+            return
+        msg = ForwardMsg()
+        msg.ParseFromString(payload)
+        final = msg.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+        if msg.WhichOneof("type") == "script_finished" and final:
+            self.finished += 1
+
+
+_WATCHERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def watch_runs(page) -> RunWatcher:
+    """Start counting finished runs on `page`; call before the first goto (the `page` fixture does)."""
+    return _WATCHERS.setdefault(page, RunWatcher(page))
+
+
+def wait_for_rerun(page, action: Callable[[], object], timeout_ms: int = APP_TIMEOUT_MS) -> float:
+    """Do `action` (a click, a fill...), wait for the run it triggers; return seconds it took."""
+    watcher = _WATCHERS.get(page)
+    if watcher is None:
+        raise RuntimeError("call watch_runs(page) before page.goto to use wait_for_rerun")
+    before = watcher.finished
+    start = time.perf_counter()
+    action()
+    while watcher.finished == before:
+        if time.perf_counter() - start > timeout_ms / 1000:
+            raise TimeoutError(f"no script run finished within {timeout_ms} ms of the action")
+        page.wait_for_timeout(2)  # lets Playwright deliver websocket frames
+    wait_for_app(page, timeout_ms)
+    return time.perf_counter() - start
+
+
+def collect_console_errors(page) -> list[str]:
+    """Console errors and uncaught page exceptions, as they happen (attach before goto)."""
+    errors: list[str] = []
+
+    def on_console(msg) -> None:
+        if msg.type != "error":
+            return
+        url = (msg.location or {}).get("url", "")
+        if msg.text.startswith("Failed to load resource") and url.endswith(BASE_PATH_PROBES):
+            return
+        errors.append(f"{msg.text} ({url})" if url else msg.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return errors
