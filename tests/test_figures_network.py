@@ -75,3 +75,14 @@ def test_pooling_figure_outlines_every_window_once():
     result = pooling.pool2d(pooling.random_map(6), 2, stride=1)
     outlines = valid(figs.pooling_figure(result))["data"][2]
     assert outlines["x"].count(None) == len(result.windows) == 25
+
+
+def test_click_handles_sit_on_their_own_tile(lenet):
+    _, acts = lenet
+    maps = acts.layers["conv2"]  # 16 x 10 x 10
+    fig = figs.feature_grid(maps, "conv2", clickable=True)
+    custom = np.asarray(fig.data[0].customdata)[..., 0]
+    handles = fig.data[1]
+    assert list(handles.customdata) == list(range(16)) and fig.layout.clickmode == "event+select"
+    for channel, x, y in zip(handles.customdata, handles.x, handles.y):
+        assert custom[int(round(y)), int(round(x))] == channel
