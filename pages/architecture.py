@@ -6,6 +6,7 @@ from cnnviz import inspect, models, ui
 from cnnviz.figures import network as figs
 from cnnviz.weights import WeightsError
 
+ui.route_through_app()
 st.title("Architecture: what is inside the network")
 st.markdown(
     "Each row is one layer, in the order an image goes through them. **Output shape** is channels × "

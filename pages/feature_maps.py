@@ -8,6 +8,8 @@ from cnnviz.figures import network as figs
 from cnnviz.images import ImageInputError
 from cnnviz.weights import WeightsError
 
+ui.route_through_app()
+
 SOURCES = {"sample": "Sample digit", "test": "Test-set image", "upload": "Upload"}
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
 SHIFTS = range(-8, 9)

@@ -3,9 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import conv, data, examples, kernels
+from cnnviz import conv, data, examples, kernels, ui
 from cnnviz.figures import conv as figs
 from cnnviz.images import ImageInputError, load_image
+
+ui.route_through_app()
 
 SOURCES = ("Example grid", "Sample digit", "Upload an image")
 CUSTOM = "Custom (type your own)"

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from cnnviz import conv, data, pooling
+from cnnviz import conv, data, pooling, ui
 from cnnviz.figures import network as figs
 
+ui.route_through_app()
 st.title("Pooling: shrink a map, keep what matters")
 st.markdown(
     "A pooling layer slides a window over each feature map and keeps one number per window: the "

@@ -2,4 +2,8 @@
 
 import streamlit as st
 
+from cnnviz import ui
+
+ui.route_through_app()
+
 st.title("Coming soon")

@@ -8,6 +8,8 @@ from cnnviz.figures import training as figs
 from cnnviz.models import MODEL_TITLES
 from cnnviz.train import OPTIMIZERS, TrainConfig, available_devices
 
+ui.route_through_app()
+
 POLL_S = 1.0
 OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD with momentum"}
 TYPICAL_LR = {"adam": 0.003, "sgd": 0.05}
