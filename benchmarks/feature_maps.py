@@ -1,4 +1,5 @@
-"""Server work per interaction on the feature-maps page (budget: 100 ms), and model runs it causes.
+"""Server work per interaction on the feature-maps page (budget: 100 ms) and the model runs it causes;
+server work on the architecture and pooling pages too.
 
 Two measurements:
 1. the script rerun itself after each widget change, timed inside Streamlit's script thread (wall
@@ -28,7 +29,7 @@ import streamlit.testing.v1.local_script_runner as local_runner  # noqa: E402
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from cnnviz import activations  # noqa: E402
+from cnnviz import activations, ui  # noqa: E402
 
 BUDGET_MS = 100
 REPEATS = 7
@@ -51,6 +52,8 @@ def _timed_exec(func, ctx):
 
 
 script_runner.exec_func_with_error_handling = _timed_exec
+# AppTest starts each run as a cold server; the cold-start guard would rerun to Home (see tests/pages).
+ui.route_through_app = lambda: None
 _run_model = activations.run_model
 
 
@@ -96,6 +99,22 @@ def interactions(at: AppTest) -> list[tuple[str, tuple[float, float, float]]]:
     return rows
 
 
+OTHER_PAGES = {
+    "pages/architecture.py": [
+        ("switch model", lambda at, k: at.selectbox(key="arch_model").set_value(
+            at.selectbox(key="arch_model").options[k % 2])),
+        ("why convolution: switch layer", lambda at, k: at.selectbox(key="arch_conv").set_value(
+            ["conv1", "conv2"][k % 2])),
+    ],
+    "pages/pooling.py": [
+        ("classic 4x4: step a window", lambda at, k: at.slider(key="pool_step").set_value(1 + k % 4)),
+        ("classic 4x4: max / average", lambda at, k: at.radio(key="pool_mode").set_value(["avg", "max"][k % 2])),
+        ("28x28 digit: kernel size", lambda at, k: (
+            at.radio(key="pool_source").set_value("digit"), at.number_input(key="pool_kernel").set_value(2 + k % 3))),
+    ],
+}
+
+
 def main() -> int:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page("pages/feature_maps.py").run()
@@ -110,6 +129,17 @@ def main() -> int:
             print(f"  {name:34s} {wall:8.1f} {cpu:8.1f} {passes:15.1f}")
             if cpu > BUDGET_MS:
                 over.append(f"{label}: {name}")
+    for page, changes in OTHER_PAGES.items():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        print(f"\n{page}")
+        print(f"  {'interaction':34s} {'wall ms':>8s} {'CPU ms':>8s}")
+        for name, change in changes:
+            wall, cpu, _ = measure(at, lambda k, change=change: change(at, k))
+            print(f"  {name:34s} {wall:8.1f} {cpu:8.1f}")
+            if cpu > BUDGET_MS:
+                over.append(f"{page}: {name}")
     print("\nCPU time over budget: " + (", ".join(over) if over else "none"))
     return 0
 
