@@ -1,4 +1,4 @@
-"""AppTest for the pooling page: every control works and changes what is shown, bad settings explained."""
+"""AppTest for the pooling page: every control changes what is shown, bad settings are explained."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
