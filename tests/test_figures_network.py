@@ -86,3 +86,8 @@ def test_click_handles_sit_on_their_own_tile(lenet):
     assert list(handles.customdata) == list(range(16)) and fig.layout.clickmode == "event+select"
     for channel, x, y in zip(handles.customdata, handles.x, handles.y):
         assert custom[int(round(y)), int(round(x))] == channel
+
+
+@pytest.mark.parametrize("n, cols", [(6, 3), (16, 4), (32, 8), (64, 8), (7, 4)])
+def test_grids_fill_their_last_row_when_they_can(n, cols):
+    assert figs.grid_columns(n) == cols

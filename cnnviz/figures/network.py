@@ -60,7 +60,10 @@ def mosaic(maps: np.ndarray, cols: int, gap: int = 1) -> tuple[np.ndarray, np.nd
 
 
 def grid_columns(n: int) -> int:
-    """A near-square number of columns for n tiles, a little wider than tall."""
+    """A near-square number of columns for n tiles: one that fills the last row when there is one."""
+    for cols in range(math.ceil(math.sqrt(n)), math.ceil(math.sqrt(2 * n)) + 1):
+        if n % cols == 0:
+            return cols
     return max(1, math.ceil(math.sqrt(n * 1.5)))
 
 
