@@ -1,0 +1,143 @@
+"""Browser round trip: from a click to the updated page, measured in real headless Chromium.
+
+    python benchmarks/browser_latency.py [--repeats 12]
+
+Starts its own Streamlit server, then for each interaction below acts on the page and waits for
+the run it triggers: the server's script_finished message on the websocket, then the page idle
+(no stale or loading element). That is what a student waits for. Prints median and p90 in ms
+per interaction against the 300 ms target; the first two repeats (code loading) are not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from e2e_helpers import (  # noqa: E402
+    VIEWPORT, free_port, launch_chromium, start_server, stop_server, wait_for_app,
+    wait_for_rerun, watch_runs,
+)
+
+TARGET_MS = 300
+WARMUP = 2
+WIDGET_TIMEOUT_MS = 15_000
+
+
+def step_buttons(first: str, second: str) -> Callable[[object, int], Callable[[], None]]:
+    """Alternate between two buttons (e.g. Next / Back) so the page never runs out of steps."""
+    def action(page, i: int) -> Callable[[], None]:
+        return page.get_by_role("button", name=first if i % 2 == 0 else second, exact=True).click
+    return action
+
+
+def number_input(label: str) -> Callable[[object, int], Callable[[], None]]:
+    """Alternate + and - on a number input, so its value goes 1 -> 2 -> 1 ..."""
+    def action(page, i: int) -> Callable[[], None]:
+        box = page.locator('[data-testid="stNumberInput"]', has_text=label).first
+        which = "stNumberInputStepUp" if i % 2 == 0 else "stNumberInputStepDown"
+        return box.locator(f'[data-testid="{which}"]').click
+    return action
+
+
+def slider(label: str) -> Callable[[object, int], Callable[[], None]]:
+    """Move a slider one step right, then back left."""
+    def action(page, i: int) -> Callable[[], None]:
+        thumb = page.locator('[data-testid="stSlider"]', has_text=label).first.get_by_role("slider")
+        return lambda: thumb.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+    return action
+
+
+def radio(label: str, first: str, second: str) -> Callable[[object, int], Callable[[], None]]:
+    """Alternate between two options of a radio group."""
+    def action(page, i: int) -> Callable[[], None]:
+        group = page.locator('[data-testid="stRadio"]', has_text=label).first
+        option = first if i % 2 == 0 else second
+        return group.locator('[data-testid="stRadioOption"]', has_text=option).first.click
+    return action
+
+
+# (page url path, what is measured, how to do it on repeat i)
+INTERACTIONS = [
+    ("playground", "next / back step", step_buttons("Next", "Back")),
+    ("playground", "stride 1 <-> 2", number_input("Stride")),
+    ("playground", "padding 0 <-> 1", number_input("Padding")),
+    ("pooling", "window slider", slider("Step through the windows")),
+    ("pooling", "max <-> average", radio("Mode", "average", "max")),
+    ("feature-maps", "shift right 0 <-> 1 px", slider("Shift right")),
+]
+
+
+_STAMP_INPUT_JS = """() => {
+    for (const type of ['pointerdown', 'keydown']) {
+        window.addEventListener(type, () => { window.__inputAt = performance.now(); }, true);
+    }
+}"""
+
+
+def measure(page, url: str, url_path: str, make_action, repeats: int) -> list[float]:
+    """Milliseconds per repeat from the browser's input event to the idle page, warm-up excluded.
+
+    Timed in the page (performance.now at the pointerdown/keydown, and once the rerun is over),
+    so Playwright's own checks before a click are not counted.
+    """
+    page.goto(f"{url}/{url_path}")
+    wait_for_app(page)
+    page.evaluate(_STAMP_INPUT_JS)
+    times = []
+    for i in range(repeats + WARMUP):
+        wait_for_rerun(page, make_action(page, i))
+        if i >= WARMUP:
+            times.append(page.evaluate("() => performance.now() - window.__inputAt"))
+    return times
+
+
+def p90(values: list[float]) -> float:
+    """90th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=12)
+    parser.add_argument("--only", nargs="*", help="page url paths to measure (default: all)")
+    args = parser.parse_args()
+    proc, url = start_server(free_port())
+    slow = skipped = 0
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(WIDGET_TIMEOUT_MS)
+            watch_runs(page)
+            print(f"{'page':14s} {'interaction':26s} {'median':>8s} {'p90':>8s}   target < {TARGET_MS} ms")
+            for url_path, name, make_action in INTERACTIONS:
+                if args.only and url_path not in args.only:
+                    continue
+                try:
+                    times = measure(page, url, url_path, make_action, args.repeats)
+                except PlaywrightError as exc:
+                    print(f"{url_path:14s} {name:26s} skipped: {str(exc).splitlines()[0]}")
+                    skipped += 1
+                    continue
+                median, high = statistics.median(times), p90(times)
+                verdict = "ok" if high < TARGET_MS else "SLOW"
+                slow += verdict == "SLOW"
+                print(f"{url_path:14s} {name:26s} {median:6.0f} ms {high:6.0f} ms   {verdict}", flush=True)
+            browser.close()
+    finally:
+        stop_server(proc)
+    print(f"{slow} interaction(s) over {TARGET_MS} ms at p90, {skipped} skipped (widget not found)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
