@@ -125,11 +125,17 @@ class RunWatcher:
 
     def __init__(self, page) -> None:
         self.finished = 0
+        self.sent_at = 0.0
+        self.last_round_trip_s = 0.0  # from the browser's last message to that run's end
         page.on("websocket", self._on_websocket)
 
     def _on_websocket(self, websocket) -> None:
         if websocket.url.endswith("/_stcore/stream"):
+            websocket.on("framesent", self._on_sent)
             websocket.on("framereceived", self._on_frame)
+
+    def _on_sent(self, payload: bytes | str) -> None:
+        self.sent_at = time.perf_counter()
 
     def _on_frame(self, payload: bytes | str) -> None:
         if isinstance(payload, str):
@@ -139,6 +145,7 @@ class RunWatcher:
         final = msg.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
         if msg.WhichOneof("type") == "script_finished" and final:
             self.finished += 1
+            self.last_round_trip_s = time.perf_counter() - self.sent_at
 
 
 _WATCHERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
