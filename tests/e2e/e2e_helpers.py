@@ -1,7 +1,8 @@
 """Shared browser helpers: start app.py in a real Streamlit server and drive headless Chromium.
 
 Used by the e2e fixtures in tests/e2e/conftest.py and by scripts (screenshots, benchmarks) that
-need the same setup outside pytest. Everything here waits by polling the page, never by sleeping.
+need the same setup outside pytest. Everything here waits by polling the page (or counting its
+websocket messages), never with fixed sleeps.
 """
 
 from __future__ import annotations
