@@ -106,8 +106,10 @@ def make_model(config: TrainConfig) -> LayeredCNN:
 
 
 def _optimizer(config: TrainConfig, model: LayeredCNN) -> torch.optim.Optimizer:
+    """Adam (one fused kernel on CPU and CUDA: fewer tiny ops per step) or SGD with momentum."""
     if config.optimizer == "adam":
-        return torch.optim.Adam(model.parameters(), lr=config.lr)
+        fused = next(model.parameters()).device.type in ("cpu", "cuda") or None
+        return torch.optim.Adam(model.parameters(), lr=config.lr, fused=fused)
     if config.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, nesterov=True)
     raise ValueError(f"Unknown optimizer {config.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
