@@ -86,12 +86,12 @@ live = job is not None and job.progress().status in jobs.ACTIVE
 
 
 def _controls(job: jobs.TrainingJob, status: str) -> None:
-    left, right, _ = st.columns([1, 1, 10])
+    row = st.container(horizontal=True)
     if status == "paused":
-        left.button("Resume", on_click=job.resume, key="train_resume")
+        row.button("Resume", on_click=job.resume, key="train_resume")
     else:
-        left.button("Pause", on_click=job.pause, key="train_pause")
-    right.button("Stop", on_click=job.stop, args=("Stopped by you.",), key="train_stop")
+        row.button("Pause", on_click=job.pause, key="train_pause")
+    row.button("Stop", on_click=job.stop, args=("Stopped by you.",), key="train_stop")
 
 
 @st.fragment(run_every=POLL_S if live else None)

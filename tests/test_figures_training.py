@@ -96,6 +96,13 @@ def test_progress_text(done, expected):
         assert f"Epoch 1/1 · step {done}/8 · 1,234 images/s" in text
 
 
+def test_progress_text_after_the_end():
+    step = StepRecord(1, 8, 8, 0.5, 0.75, 100.0, 1.0, 0.0, 1.0)
+    done = jobs.Progress("finished", TrainConfig(epochs=1), 8, steps_done=8, step=step, samples_per_s=900.0)
+    assert figs.progress_text(done) == "Done: 8 steps, 900 images/s."
+    assert "Ended at epoch 1, step 8" in figs.progress_text(jobs.Progress("stopped", TrainConfig(), 8, step=step))
+
+
 def test_config_text_describes_the_run_not_the_widgets():
     text = figs.config_text(TrainConfig(model="simplecnn", epochs=1, optimizer="sgd", lr=0.05), 2000)
     assert text == ("Training SimpleCNN on 2,000 MNIST digits images for 1 epoch: batch 128, SGD with momentum "

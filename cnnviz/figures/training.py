@@ -155,6 +155,10 @@ def progress_text(progress: Progress) -> str:
     text = (f"Epoch {step.epoch}/{cfg.epochs} · step {step.step}/{step.steps_per_epoch} · "
             f"{progress.samples_per_s:,.0f} images/s · batch loss {step.loss:.3f} · "
             f"batch accuracy {step.accuracy:.0%}")
+    if progress.status == "finished":
+        return f"Done: {progress.steps_done} steps, {progress.samples_per_s:,.0f} images/s."
+    if progress.status in ("stopped", "failed"):
+        return f"Ended at epoch {step.epoch}, step {step.step} of {step.steps_per_epoch}."
     if progress.steps_done >= progress.total_steps:
         return text + " · testing on the whole test set…"
     return text + f" · about {_duration(progress.eta)} left"
