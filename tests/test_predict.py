@@ -1,0 +1,238 @@
+"""The preprocessing undoes how a digit was drawn; the shipped models read what users draw."""
+
+import functools
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from cnnviz import predict
+from cnnviz.data import ASSETS, sample_digits, to_model_input
+from cnnviz.images import ImageInputError
+from cnnviz.models import load_pretrained, pretrained_names
+
+SHIPPED = ["lenet5", "simplecnn"]
+FONT_ACCURACY_FLOOR = 0.95
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Single-image inference is fastest on one thread; several fight over a busy CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def samples():
+    return sample_digits()
+
+
+@pytest.fixture(scope="module")
+def direct(samples):
+    """Each sample digit run through the pipeline as it is (already in MNIST form)."""
+    return np.stack([predict.preprocess(Image.fromarray(x)).digit for x in samples[0]])
+
+
+@pytest.fixture(scope="module")
+def font_digits():
+    """Every 5th digit of the held-out font/stroke set, preprocessed once for both models."""
+    with np.load(ASSETS / "font_digits.npz") as f:
+        images, labels = f["images"][::5], f["labels"][::5]
+    return np.stack([predict.preprocess(Image.fromarray(x)).digit for x in images]), labels
+
+
+@pytest.fixture(scope="module", params=SHIPPED)
+def model(request):
+    if request.param not in pretrained_names():
+        pytest.fail(f"assets/{request.param}.safetensors is missing")
+    return load_pretrained(request.param)
+
+
+def redraw(digit: np.ndarray, canvas: int, scale: float, corner: tuple[float, float],
+           dark_on_light: bool) -> Image.Image:
+    """An MNIST digit drawn again somewhere else: bigger or smaller, off-centre, maybe inverted."""
+    side = max(1, round(28 * scale))
+    big = Image.fromarray(digit).resize((side, side), Image.Resampling.BILINEAR)
+    page = Image.new("L", (canvas, canvas), 0)
+    page.paste(big, (round(corner[0] * (canvas - side)), round(corner[1] * (canvas - side))))
+    return Image.fromarray(255 - np.asarray(page)) if dark_on_light else page
+
+
+def test_all_shipped_sample_digits_are_right(samples, model):
+    images, labels = samples
+    predicted = [int(predict.predict_image(Image.fromarray(x), model).argmax()) for x in images]
+    assert predicted == labels.tolist()
+
+
+def test_predict_digit_uses_the_shipped_model_by_name(samples):
+    images, labels = samples
+    probs = predict.predict_digit(Image.fromarray(images[0]).convert("RGB"), "simplecnn")
+    assert probs.shape == (10,) and probs.dtype == np.float32
+    assert probs.sum() == pytest.approx(1.0, abs=1e-5) and int(probs.argmax()) == labels[0]
+
+
+@pytest.mark.parametrize("canvas, scale, corner, dark", [
+    (300, 8.0, (0.5, 0.5), True),    # drawn big on a light canvas
+    (300, 2.5, (0.0, 0.0), True),    # small, top-left corner
+    (300, 3.0, (1.0, 1.0), False),   # small, bottom-right corner, light on dark
+    (120, 1.2, (1.0, 0.0), False),   # nearly MNIST size, pushed to a corner
+    (600, 15.0, (0.3, 0.8), True),   # a photo-sized page
+])
+def test_redrawn_sample_digits_come_back_to_mnist_form(samples, direct, model, canvas, scale, corner,
+                                                      dark):
+    images, labels = samples
+    picks = range(0, 100, 4)
+    digits = [predict.preprocess(redraw(images[i], canvas, scale, corner, dark)).digit for i in picks]
+    similarity = [np.corrcoef(a.ravel(), direct[i].ravel())[0, 1] for a, i in zip(digits, picks)]
+    assert np.median(similarity) > 0.85 and min(similarity) > 0.6
+    predicted = [int(predict.predict_probs(d, model).argmax()) for d in digits]
+    assert predicted == labels[list(picks)].tolist()
+
+
+def test_uneven_light_and_specks_do_not_fool_it(samples, model):
+    """A dark digit photographed under a light gradient with dust specks on the page."""
+    images, labels = samples
+    rng = np.random.default_rng(1)
+    ys, xs = np.mgrid[0:240, 0:320]
+    light = 0.95 - 0.45 * xs / 320 - 0.15 * ys / 240
+    for i in range(5, 100, 10):
+        ink = np.asarray(redraw(images[i], 200, 6.0, (0.5, 0.5), False), dtype=np.float32) / 255
+        page = light.copy()
+        page[20:220, 80:280] -= 0.35 * ink
+        page[rng.random(page.shape) < 0.002] = 0.1
+        photo = Image.fromarray(np.clip(page * 255, 0, 255).astype(np.uint8))
+        assert int(predict.predict_image(photo, model).argmax()) == labels[i]
+
+
+def polyline_seven(width: int, box: tuple[int, int, int, int]) -> Image.Image:
+    left, top, right, bottom = box
+    page = Image.new("L", (300, 300), 255)
+    ImageDraw.Draw(page).line([(left, top), (right, top), (left + (right - left) // 3, bottom)],
+                              fill=0, width=width, joint="curve")
+    return page
+
+
+@pytest.mark.parametrize("width, box", [
+    (2, (100, 100, 200, 250)),    # hairline pen
+    (45, (40, 30, 260, 280)),     # marker filling the canvas
+    (12, (5, 5, 60, 80)),         # tiny, in the top-left corner
+    (12, (230, 200, 295, 295)),   # tiny, in the bottom-right corner
+])
+def test_pen_width_size_and_place_do_not_matter(model, width, box):
+    assert int(predict.predict_image(polyline_seven(width, box), model).argmax()) == 7
+
+
+def test_font_and_stroke_digits_clear_the_accuracy_floor(font_digits, model):
+    """The held-out set of digits from system fonts and mouse-like strokes (scripts/make_font_digits.py)."""
+    digits, labels = font_digits
+    with torch.no_grad():
+        logits = model(to_model_input(torch.from_numpy(digits)[:, None], model.input_size))
+    accuracy = float((logits.argmax(1).numpy() == labels).mean())
+    assert accuracy >= FONT_ACCURACY_FLOOR, f"{accuracy:.3f}"
+
+
+@pytest.mark.parametrize("picture", [
+    Image.new("L", (300, 300), 255),
+    Image.new("RGB", (64, 48), (90, 90, 90)),
+    Image.fromarray(np.random.default_rng(0).integers(120, 136, (200, 200), dtype=np.uint8)),
+], ids=["white canvas", "grey photo", "faint noise"])
+def test_blank_pictures_ask_for_a_digit(picture):
+    with pytest.raises(ImageInputError, match="[Dd]raw a digit"):
+        predict.preprocess(picture)
+
+
+def test_blank_canvas_asks_for_a_digit():
+    with pytest.raises(ImageInputError, match="[Dd]raw a digit"):
+        predict.preprocess(predict.canvas_to_image(np.zeros((300, 300, 4), dtype=np.uint8)))
+
+
+def test_canvas_strokes_become_dark_ink_on_white():
+    rgba = np.zeros((300, 300, 4), dtype=np.uint8)
+    rgba[100:200, 140:160] = (0, 0, 0, 255)
+    rgba[10:20, 10:20] = (255, 0, 0, 128)  # a half-transparent coloured stroke
+    page = np.asarray(predict.canvas_to_image(rgba))
+    assert page[150, 150] == 0 and page[0, 0] == 255 and 100 < page[15, 15] < 255
+
+
+@pytest.mark.parametrize("bad", [np.zeros((300, 300)), np.zeros((0, 10, 4)), np.zeros((5, 5, 3))])
+def test_canvas_without_a_picture_is_refused(bad):
+    with pytest.raises(ImageInputError):
+        predict.canvas_to_image(bad)
+
+
+def test_steps_show_the_mnist_recipe(samples):
+    result = predict.preprocess(redraw(samples[0][0], 300, 8.0, (0.2, 0.3), True))
+    titles = [s.title for s in result.steps]
+    assert [t.split(". ")[1] for t in titles] == [
+        "Grayscale", "Inverted", "Cleaned", "Cropped", "Scaled", "Centred", "Padded"]
+    assert result.inverted
+    assert result.digit.shape == (28, 28) and result.digit.dtype == np.uint8
+    assert max(result.steps[4].image.shape) in (19, 20, 21)  # 20 plus or minus the pen's anti-aliasing
+    assert result.steps[6].image.shape == (32, 32)
+    assert all(s.image.dtype == np.uint8 and max(s.image.shape) <= predict.THUMB_SIDE for s in result.steps)
+
+
+def test_centre_of_mass_lands_on_pixel_14(samples):
+    for x in samples[0][::7]:
+        digit = predict.preprocess(redraw(x, 200, 4.0, (0.9, 0.1), False)).digit.astype(float)
+        ys, xs = np.indices(digit.shape)
+        assert abs((ys * digit).sum() / digit.sum() - 14) <= 0.5
+        assert abs((xs * digit).sum() / digit.sum() - 14) <= 0.5
+
+
+@settings(max_examples=200, deadline=None)
+@given(index=st.integers(0, 99), dx=st.integers(0, 150), dy=st.integers(0, 150),
+       dark=st.booleans())
+def test_moving_a_digit_anywhere_keeps_its_prediction(samples, direct, index, dx, dy, dark):
+    images, labels = samples
+    page = np.zeros((180, 180), dtype=np.uint8)
+    page[dy:dy + 28, dx:dx + 28] = images[index]
+    if dark:
+        page = 255 - page
+    moved = predict.preprocess(Image.fromarray(page)).digit
+    assert int(predict.predict_probs(moved, shipped_lenet5()).argmax()) == labels[index]
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_lenet5():
+    return load_pretrained("lenet5")
+
+
+def test_saliency_matches_autograd(samples, model):
+    digit, label = samples[0][3], int(samples[1][3])
+    heat = predict.saliency(digit, model, label, samples=1, noise=0.0)
+    x = predict.model_input(digit, model).requires_grad_(True)
+    model(x)[0, label].backward()
+    expected = x.grad[0, 0].abs()
+    assert np.allclose(heat, (expected / expected.max()).numpy(), atol=1e-6)
+
+
+def test_grad_cam_matches_a_hook_based_reference(samples, model):
+    digit, label = samples[0][42], int(samples[1][42])
+    x = predict.model_input(digit, model)
+    layer = model.layers.relu2
+    kept = {}
+    handle = layer.register_forward_hook(lambda m, i, out: kept.update(out=out))
+    logits = model(x)
+    handle.remove()
+    (grad,) = torch.autograd.grad(logits[0, label], kept["out"])
+    cam = torch.relu((grad.mean(dim=(2, 3), keepdim=True) * kept["out"]).sum(1, keepdim=True))
+    cam = torch.nn.functional.interpolate(cam, size=x.shape[-2:], mode="bilinear")[0, 0]
+    assert np.allclose(predict.grad_cam(digit, model, label), (cam / cam.max()).detach().numpy(),
+                       atol=1e-5)
+
+
+@pytest.mark.parametrize("method", sorted(predict.EXPLANATIONS))
+def test_explanations_are_maps_over_the_input_that_depend_on_the_class(samples, model, method):
+    explain = predict.EXPLANATIONS[method]
+    for digit, label in zip(samples[0][::11], samples[1][::11]):
+        heat = explain(digit, model, int(label))
+        assert heat.shape == (model.input_size, model.input_size)
+        assert heat.min() >= 0 and heat.max() == pytest.approx(1.0)
+        assert np.array_equal(heat, explain(digit, model, int(label)))
+        assert not np.allclose(heat, explain(digit, model, (int(label) + 1) % 10))
