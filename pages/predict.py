@@ -1,9 +1,97 @@
-"""Placeholder until its issue lands."""
+"""Draw & predict: draw, upload or pick a digit; see the MNIST-style preprocessing, the prediction and why."""
 
+import numpy as np
 import streamlit as st
 
-from cnnviz import ui
+from cnnviz import predict, ui
+from cnnviz.data import sample_digits
+from cnnviz.figures.predict import explanation_overlay, probability_bars
+from cnnviz.images import ImageInputError, load_image
 
-ui.route_through_app()
+st.title("Draw a digit and see what the network thinks")
+st.markdown("Draw with the mouse or a finger, upload a picture of a digit, or pick one from MNIST. "
+            "The picture is turned into MNIST's format step by step, then every model votes.")
 
-st.title("Coming soon")
+source = st.radio("Digit from", ["Draw", "Upload", "Sample"], horizontal=True, key="predict_source")
+
+
+def drawn_image():
+    """The canvas picture, or None before anything is drawn."""
+    from streamlit_drawable_canvas import st_canvas
+
+    pen = st.slider("Pen width", 5, 50, 22, key="predict_pen")
+    if st.button("Clear", key="predict_clear"):
+        st.session_state["predict_canvas_version"] = st.session_state.get("predict_canvas_version", 0) + 1
+    st.write("")  # room for the canvas toolbar (undo, redo, clear)
+    result = st_canvas(stroke_width=pen, stroke_color="#000000", background_color="#ffffff",
+                       height=320, width=320, drawing_mode="freedraw", update_streamlit=True,
+                       return_image_data=True,
+                       key=f"predict_canvas_{st.session_state.get('predict_canvas_version', 0)}")
+    if result is None or result.image_data is None:
+        return None
+    return predict.canvas_to_image(result.image_data)
+
+
+def uploaded_image():
+    upload = st.file_uploader("Picture of one digit", type=["png", "jpg", "jpeg", "gif", "webp", "bmp"],
+                              key="predict_upload")
+    return None if upload is None else load_image(upload.getvalue())
+
+
+def sample_image():
+    from PIL import Image
+
+    images, labels = sample_digits()
+    index = st.slider("Sample digit", 0, len(images) - 1, 0, key="predict_sample")
+    st.caption(f"MNIST test digit labelled {labels[index]}")
+    return Image.fromarray(images[index])
+
+
+@st.fragment
+def predict_panel():
+    left, right = st.columns([1, 2])
+    with left:
+        try:
+            image = {"Draw": drawn_image, "Upload": uploaded_image, "Sample": sample_image}[source]()
+            prepared = None if image is None else predict.preprocess(image)
+        except ImageInputError as exc:
+            st.error(str(exc))
+            return
+    if prepared is None:
+        right.info("Draw a digit on the canvas (or pick Upload / Sample above).")
+        return
+    with right:
+        st.subheader("1. Make it look like MNIST")
+        for col, step in zip(st.columns(len(prepared.steps)), prepared.steps):
+            col.image(step.image, caption=f"{step.title}: {step.caption}", width=90, clamp=True)
+        st.subheader("2. Every model votes")
+        show_predictions(prepared.digit)
+
+
+def show_predictions(digit: np.ndarray) -> None:
+    choices = ui.model_choices()
+    if not choices:
+        st.warning("No trained model is available: train one on the Train live page.")
+        return
+    method = st.radio("Why: show", ["saliency", "grad_cam"], horizontal=True, key="predict_method",
+                      format_func={"saliency": "Saliency (SmoothGrad)", "grad_cam": "Grad-CAM"}.get)
+    for col, (label, key) in zip(st.columns(len(choices)), choices.items()):
+        model = ui.get_model(key)
+        probs = predict.predict_probs(digit, model)
+        top = int(probs.argmax())
+        with col:
+            st.markdown(f"**{label}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
+            st.plotly_chart(probability_bars(probs, label), key=f"bars_{key}")
+            heat = predict.EXPLANATIONS[method](digit, model, top)
+            model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()
+            st.plotly_chart(explanation_overlay(model_in, heat, f"Where it saw a {top}"), key=f"why_{key}")
+
+
+predict_panel()
+with st.expander("How the preprocessing works"):
+    st.markdown(
+        "MNIST digits are white on black, cropped to the ink, scaled so the longer side is 20 px and "
+        "placed in a 28x28 frame by their centre of mass. A network trained on them only understands "
+        "input made the same way, so your picture goes through the same recipe. Real pictures need a "
+        "little more: uneven light is evened out, tiny specks are dropped, and very thin or very thick "
+        "strokes are brought to MNIST's width.")

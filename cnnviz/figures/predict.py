@@ -1,0 +1,34 @@
+"""Figures for the predict page: class probabilities as bars and an explanation heatmap over the input."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+BAR_COLOUR = "#9ecae1"
+TOP_COLOUR = "#08519c"
+
+
+def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
+    """The 10 class probabilities, the winning class highlighted, so the margin of the decision shows."""
+    top = int(np.argmax(probs))
+    colours = [TOP_COLOUR if i == top else BAR_COLOUR for i in range(len(probs))]
+    fig = go.Figure(go.Bar(x=[str(i) for i in range(len(probs))], y=probs * 100, marker_color=colours,
+                           hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>"))
+    fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40, b=10),
+                      yaxis=dict(range=[0, 100], title="probability (%)"), xaxis=dict(title="digit"))
+    return fig
+
+
+def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
+    """The model's input in grey with the heatmap laid over it, so evidence is seen on the strokes."""
+    fig = go.Figure([
+        go.Heatmap(z=model_input, colorscale="gray", showscale=False, hoverinfo="skip"),
+        go.Heatmap(z=heat, colorscale="Hot", opacity=0.55, zmin=0, zmax=1,
+                   hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+                   colorbar=dict(title="weight", thickness=10)),
+    ])
+    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    return fig
