@@ -1,0 +1,39 @@
+"""Draw a 7 with the mouse on the real canvas in Chromium and read the prediction back."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e_helpers import EXCEPTION, wait_for_app, watch_runs
+
+pytestmark = pytest.mark.e2e
+PREDICTION = re.compile(r"Prediction: (\d) \(")
+
+
+def drag(page, points: list[tuple[float, float]], box: dict, steps: int = 12) -> None:
+    """One pen stroke through points given as fractions of the canvas, in small mouse moves."""
+    at = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for end in at[1:]:
+        page.mouse.move(*end, steps=steps)
+    page.mouse.up()
+
+
+def test_a_seven_drawn_with_the_mouse_is_read_as_7(page, app_url):
+    watch_runs(page)
+    page.goto(f"{app_url}/predict")
+    wait_for_app(page)
+    canvas = page.locator("canvas.upper-canvas").first
+    expect(canvas).to_be_visible()
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    drag(page, [(0.25, 0.2), (0.75, 0.2), (0.42, 0.85)], box)
+    line = page.get_by_text(PREDICTION).first
+    expect(line).to_be_visible(timeout=30_000)
+    predictions = [PREDICTION.search(t).group(1) for t in page.get_by_text(PREDICTION).all_inner_texts()]
+    assert predictions and all(p == "7" for p in predictions), predictions
+    assert page.locator(EXCEPTION).count() == 0
