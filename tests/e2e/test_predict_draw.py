@@ -37,3 +37,17 @@ def test_a_seven_drawn_with_the_mouse_is_read_as_7(page, app_url):
     predictions = [PREDICTION.search(t).group(1) for t in page.get_by_text(PREDICTION).all_inner_texts()]
     assert predictions and all(p == "7" for p in predictions), predictions
     assert page.locator(EXCEPTION).count() == 0
+
+
+def test_a_bad_upload_is_explained_and_the_page_keeps_working(page, app_url):
+    watch_runs(page)
+    page.goto(f"{app_url}/predict")
+    wait_for_app(page)
+    page.get_by_text("Upload", exact=True).click()
+    wait_for_app(page)
+    page.locator('input[type="file"]').set_input_files(
+        files=[{"name": "digit.png", "mimeType": "image/png", "buffer": b"not really a picture"}])
+    expect(page.get_by_text("not an image the app can read")).to_be_visible(timeout=30_000)
+    page.get_by_text("Sample", exact=True).click()
+    expect(page.get_by_text(PREDICTION).first).to_be_visible(timeout=30_000)
+    assert page.locator(EXCEPTION).count() == 0
