@@ -49,23 +49,21 @@ def sample_image():
 
 @st.fragment
 def predict_panel():
-    left, right = st.columns([1, 2])
-    with left:
-        try:
-            image = {"Draw": drawn_image, "Upload": uploaded_image, "Sample": sample_image}[source]()
-            prepared = None if image is None else predict.preprocess(image)
-        except ImageInputError as exc:
-            st.error(str(exc))
-            return
-    if prepared is None:
-        right.info("Draw a digit on the canvas (or pick Upload / Sample above).")
+    try:
+        image = {"Draw": drawn_image, "Upload": uploaded_image, "Sample": sample_image}[source]()
+        prepared = None if image is None else predict.preprocess(image)
+    except ImageInputError as exc:
+        st.error(str(exc))
         return
-    with right:
-        st.subheader("1. Make it look like MNIST")
-        for col, step in zip(st.columns(len(prepared.steps)), prepared.steps):
-            col.image(step.image, caption=f"{step.title}: {step.caption}", width=90, clamp=True)
-        st.subheader("2. Every model votes")
-        show_predictions(prepared.digit)
+    if prepared is None:
+        st.info("Draw a digit on the canvas (or pick Upload / Sample above).")
+        return
+    st.subheader("1. Make it look like MNIST")
+    for col, step in zip(st.columns(len(prepared.steps)), prepared.steps):
+        col.image(step.image, caption=step.title, width=80, clamp=True)
+    st.caption(" · ".join(f"{step.title}: {step.caption}" for step in prepared.steps))
+    st.subheader("2. Every model votes")
+    show_predictions(prepared.digit)
 
 
 def show_predictions(digit: np.ndarray) -> None:
