@@ -8,6 +8,8 @@ from cnnviz.data import sample_digits
 from cnnviz.figures.predict import explanation_overlay, probability_bars
 from cnnviz.images import ImageInputError, load_image
 
+ui.route_through_app()
+
 st.title("Draw a digit and see what the network thinks")
 st.markdown("Draw with the mouse or a finger, upload a picture of a digit, or pick one from MNIST. "
             "The picture is turned into MNIST's format step by step, then every model votes.")

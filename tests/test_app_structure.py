@@ -13,8 +13,8 @@ from app import HOME, SECTIONS  # noqa: E402
 ENTRIES = [e for entries in SECTIONS.values() for e in entries]
 PAGE_FILES = sorted(ROOT.glob("pages/*.py"))
 LIBRARY_FILES = sorted(ROOT.glob("cnnviz/**/*.py"))
-# Computation, figures and image decoding belong in cnnviz/, not in a page.
-HEAVY_FOR_PAGES = {"torch", "torchvision", "plotly", "PIL", "safetensors", "pickle"}
+# Models, training, figure building and file formats belong in cnnviz/, not in a page.
+HEAVY_FOR_PAGES = {"torch", "torchvision", "plotly", "safetensors", "pickle"}
 
 
 def imported_roots(path: Path) -> set[str]:
