@@ -33,7 +33,7 @@ SECTIONS: dict[str, list[PageEntry]] = {
     ],
     "Inside a network": [
         PageEntry("pages/architecture.py", "Architecture", "🏗️", "architecture"),
-        PageEntry("pages/feature_maps.py", "Feature maps", "🗺️", "feature-maps"),
+        PageEntry("pages/feature-maps.py", "Feature maps", "🗺️", "feature-maps"),
     ],
     "Learn and predict": [
         PageEntry("pages/train.py", "Train live", "🏋️", "train"),

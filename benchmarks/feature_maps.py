@@ -117,7 +117,7 @@ OTHER_PAGES = {
 
 def main() -> int:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/feature_maps.py").run()
+    at.switch_page("pages/feature-maps.py").run()
     assert not at.exception, at.exception
     over = []
     print(f"Feature-maps page: server work per interaction (median of {REPEATS}; budget {BUDGET_MS} ms)")

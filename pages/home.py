@@ -18,7 +18,7 @@ BLURBS = {
     "pages/architecture.py":
         "Every layer of SimpleCNN and LeNet-5: output shapes, parameters and multiply-accumulates, "
         "and why a convolution needs far fewer weights than a fully connected layer.",
-    "pages/feature_maps.py":
+    "pages/feature-maps.py":
         "Follow one digit through a trained network, layer by layer and filter by filter, up to "
         "the ten class scores.",
     "pages/train.py":

@@ -43,6 +43,11 @@ def test_navigation_lists_every_page_file_once():
     assert HOME == ENTRIES[0]
 
 
+def test_page_file_is_named_like_its_url():
+    """A cold server's first visit goes through legacy pages/ routing, which knows only file names."""
+    assert all(Path(e.path).stem == e.url_path for e in ENTRIES)
+
+
 @pytest.mark.parametrize("page", PAGE_FILES, ids=lambda p: p.name)
 def test_page_first_routes_through_app(page):
     """Without this, a cold server's first visit runs the file outside st.navigation."""
@@ -63,3 +68,9 @@ def test_only_ui_imports_streamlit_in_the_library():
 
 def test_app_imports_only_streamlit():
     assert imported_roots(ROOT / "app.py") <= {"streamlit", "typing"}
+
+
+def test_test_modules_have_unique_basenames():
+    """pytest's default import mode collects by basename: two test_x.py files break the whole run."""
+    names = [p.name for p in (ROOT / "tests").rglob("*.py") if p.name not in {"conftest.py", "__init__.py"}]
+    assert sorted(set(names)) == sorted(names), [n for n in set(names) if names.count(n) > 1]

@@ -21,11 +21,6 @@ pytestmark = pytest.mark.e2e
 ENTRIES = [entry for entries in SECTIONS.values() for entry in entries]
 SECTION_HEADER = '[data-testid="stNavSectionHeader"]'
 MAIN_PAGE_LINK = '[data-testid="stMain"] [data-testid="stPageLink-NavLink"]'
-LEGACY_NOT_FOUND = (
-    "Streamlit 1.67 sends a cold server's first visit through its legacy pages/ routing, which "
-    "knows /feature_maps (the file name) but not /feature-maps, and shows a 'Page not found' "
-    "dialog over the right page; only renaming the pages/ folder avoids it (docs/sections/shell.md)"
-)
 
 
 def sidebar_entries(page) -> list[str]:
@@ -84,9 +79,7 @@ def test_root_opens_home_and_its_cards_link_every_page(page, app_url):
         assert_healthy(page, errors, HOME)
 
 
-@pytest.mark.parametrize("path", [
-    "home", pytest.param("feature-maps", marks=pytest.mark.xfail(strict=True, reason=LEGACY_NOT_FOUND)),
-])
+@pytest.mark.parametrize("path", ["home", "playground", "feature-maps"])
 def test_cold_start_first_visit_shows_only_our_navigation(browser, path):
     """A freshly started server whose first visitor opens a page's URL directly."""
     proc, url = start_server(free_port())

@@ -12,7 +12,7 @@ from cnnviz import activations
 
 @pytest.fixture
 def app(open_page) -> AppTest:
-    return open_page("pages/feature_maps.py")
+    return open_page("pages/feature-maps.py")
 
 
 def charts(at: AppTest) -> dict[str, dict]:
@@ -135,7 +135,7 @@ def test_without_any_model_the_page_says_what_to_do(open_page, monkeypatch, tmp_
     from cnnviz import models
 
     monkeypatch.setattr(models, "ASSETS", tmp_path)
-    at = open_page("pages/feature_maps.py")
+    at = open_page("pages/feature-maps.py")
     assert "No trained model found" in at.error[0].value and "Train live" in at.error[0].value
 
 
@@ -146,7 +146,7 @@ def test_corrupt_shipped_weights_are_reported(open_page, monkeypatch, tmp_path):
     monkeypatch.setattr(models, "ASSETS", tmp_path)
     ui.pretrained.clear()
     try:
-        at = open_page("pages/feature_maps.py")
+        at = open_page("pages/feature-maps.py")
         assert "SimpleCNN (shipped) could not be loaded" in at.error[0].value
     finally:
         ui.pretrained.clear()
@@ -157,7 +157,7 @@ def test_models_trained_in_this_session_are_offered(open_page):
 
     from cnnviz import models, ui
 
-    at = open_page("pages/feature_maps.py")
+    at = open_page("pages/feature-maps.py")
     torch.manual_seed(0)
     at.session_state[ui.TRAINED_MODELS_KEY] = {
         "LeNet-5 quick": ui.SessionModel(models.build_model("lenet5").train(), {"model": "lenet5"}),
