@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CNNVIZ_DATA ?= $(if $(wildcard ../shared/data/MNIST),$(abspath ../shared/data),$(CURDIR)/data)
 export CNNVIZ_DATA
 
-.PHONY: setup run test browser bench screenshots
+.PHONY: setup run test system bench screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +20,18 @@ setup: $(VENV)/.installed
 run: setup
 	$(VENV)/bin/streamlit run app.py
 
-# Headless Chromium for the end-to-end tests (Debian packages; needs root or sudo).
-browser:
-	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium chromium-driver; }
+# Debian packages: headless Chromium for the end-to-end tests, an emoji font for the page icons,
+# and Fashion-MNIST (the second dataset the app trains on). Needs root or sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+SYSTEM_PKGS := chromium chromium-driver fonts-noto-color-emoji dataset-fashion-mnist
+system:
+	@dpkg -s $(SYSTEM_PKGS) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(SYSTEM_PKGS); }
 
-test: setup browser
+test: setup system
 	$(PY) -m pytest
 
 bench: setup
 	$(PY) benchmarks/run_all.py
 
-screenshots: setup browser
+screenshots: setup system
 	$(PY) scripts/screenshots.py
