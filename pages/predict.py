@@ -68,12 +68,17 @@ def predict_panel():
     show_predictions(prepared.digit)
 
 
+EXPLAIN_HELP = ("Saliency: the pixels that would change the score most. "
+                "Grad-CAM: where the last convolution layer found evidence for the class.")
+
+
 def show_predictions(digit: np.ndarray) -> None:
     choices = ui.model_choices()
     if not choices:
         st.warning("No trained model is available: train one on the Train live page.")
         return
-    method = st.radio("Why: show", ["saliency", "grad_cam"], horizontal=True, key="predict_method",
+    method = st.radio("Explain the vote with", ["saliency", "grad_cam"], horizontal=True,
+                      key="predict_method", help=EXPLAIN_HELP,
                       format_func={"saliency": "Saliency (SmoothGrad)", "grad_cam": "Grad-CAM"}.get)
     for col, (label, key) in zip(st.columns(len(choices)), choices.items()):
         model = ui.get_model(key)

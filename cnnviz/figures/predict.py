@@ -16,7 +16,7 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=[str(i) for i in range(len(probs))], y=probs * 100, marker_color=colours,
                            hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>"))
     fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40, b=10),
-                      yaxis=dict(range=[0, 100], title="probability (%)"), xaxis=dict(title="digit"))
+                      yaxis=dict(range=[0, 100], title="probability (%)"), xaxis=dict(title="digit", type="category"))
     return fig
 
 
@@ -28,7 +28,9 @@ def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str) -
                    hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
                    colorbar=dict(title="weight", thickness=10)),
     ])
-    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
-    fig.update_xaxes(showticklabels=False)
+    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10),
+                      plot_bgcolor="rgba(0,0,0,0)")
+    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", **hidden)
+    fig.update_xaxes(**hidden)
     return fig
