@@ -135,15 +135,20 @@ def show_formula(shape: tuple[int, int], kernel: tuple[int, int], s: dict) -> No
 
 
 def step_controls(positions: int) -> int:
-    """Back/forward buttons and a slider over window positions; returns the 0-based step."""
+    """Play/pause, back/forward buttons and a slider over window positions; returns the 0-based step."""
+    play, first, back, forward, position = st.columns([1, 1, 1, 1, 5], vertical_alignment="center")
+    playing = st.session_state.get("playing", False)
+    if play.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+                   on_click=toggle_play, key="play"):
+        st.rerun()  # the whole page: the fragment's timer is set where the page defines the fragment
+    advance_if_playing(positions)
     st.session_state.window_step = min(max(1, st.session_state.get("window_step", 1)), positions)
-    cols = st.columns([1, 1, 1, 6])
-    cols[0].button("First", icon=":material/first_page:", on_click=step_by, args=(-positions, positions),
-                   key="step_first")
-    cols[1].button("Back", icon=":material/chevron_left:", on_click=step_by, args=(-1, positions), key="step_back")
-    cols[2].button("Next", icon=":material/chevron_right:", on_click=step_by, args=(1, positions), key="step_next")
+    first.button("First", icon=":material/first_page:", on_click=step_by, args=(-positions, positions),
+                 key="step_first")
+    back.button("Back", icon=":material/chevron_left:", on_click=step_by, args=(-1, positions), key="step_back")
+    forward.button("Next", icon=":material/chevron_right:", on_click=step_by, args=(1, positions), key="step_next")
     if positions > 1:
-        cols[3].slider("Window position", 1, positions, key="window_step", label_visibility="collapsed")
+        position.slider("Window position", 1, positions, key="window_step", label_visibility="collapsed")
     return st.session_state.window_step - 1
 
 
@@ -224,15 +229,11 @@ if colour:
     st.plotly_chart(figs.channel_sum_figure(result, shown), key="channel_sum_fig")
     st.plotly_chart(figs.volume_figure(result), key="volume_fig")
 
-playing = st.session_state.get("playing", False)
-st.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
-          on_click=toggle_play, key="play")
 
 
-@st.fragment(run_every=PLAY_SECONDS if playing else None)
+@st.fragment(run_every=PLAY_SECONDS if st.session_state.get("playing") else None)
 def stepper() -> None:
     """The part that changes while stepping or playing; reruns alone, not the whole page."""
-    advance_if_playing(result.positions)
     position = step_controls(result.positions)
     if colour:
         show_step_colour(result, position, shown)
