@@ -102,6 +102,8 @@ def _ink_is_dark(grey: np.ndarray) -> bool:
     """Ink is the minority: it lies on the side of the median that reaches further."""
     small = _fit(grey, COARSE_SIDE)
     low, median, high = np.percentile(small, [0.2, 50, 99.8])
+    if median - low == high - median:  # ink rarer than 0.2% of the picture: the extremes decide
+        low, high = small.min(), small.max()
     return median - low > high - median
 
 

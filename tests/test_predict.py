@@ -185,6 +185,19 @@ def test_centre_of_mass_lands_on_pixel_14(samples):
         assert abs((xs * digit).sum() / digit.sum() - 14) <= 0.5
 
 
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_speck_of_ink_on_a_big_page_still_gets_the_right_polarity(samples, dark):
+    """A thin digit can be under 0.1% of the picture: fewer ink pixels than any percentile sees."""
+    images, labels = samples
+    for index in np.flatnonzero(labels == 1):
+        page = np.zeros((400, 400), dtype=np.uint8)
+        page[:28, :28] = images[index]
+        picture = Image.fromarray(255 - page if dark else page)
+        prepared = predict.preprocess(picture)
+        assert prepared.inverted == dark
+        assert int(predict.predict_probs(prepared.digit, shipped_lenet5()).argmax()) == 1
+
+
 @settings(max_examples=200, deadline=None)
 @given(index=st.integers(0, 99), dx=st.integers(0, 150), dy=st.integers(0, 150),
        dark=st.booleans())
