@@ -1,10 +1,16 @@
-"""Shared fixtures: real MNIST splits (fail under CI when missing, skip elsewhere)."""
+"""Shared fixtures: real MNIST splits (fail under CI when missing, skip elsewhere); hypothesis profiles."""
 
 import os
 
 import pytest
+from hypothesis import settings
 
 from cnnviz import data
+
+# CI draws the same examples every run (a red CI means a change broke something, not a new draw);
+# local runs keep drawing new ones. Either way a failure prints how to reproduce it.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def require_dataset(name: str) -> None:
