@@ -6,10 +6,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from cnnviz import data, models
+from cnnviz.jobs import THREADS_PER_JOB
 from cnnviz.models import LayeredCNN
+
+# The server's own inference uses the trainings' deliberate thread count from the start: OpenMP
+# threads that outnumber the cores spin against each other (a single-image prediction took over
+# 200 ms instead of 2 ms on the busy 2-core machine).
+torch.set_num_threads(THREADS_PER_JOB)
 
 TRAINED_MODELS_KEY = "trained_models"
 
