@@ -9,7 +9,7 @@ import streamlit as st
 import torch
 from streamlit.runtime.pages_manager import PagesManager
 
-from cnnviz import data, models
+from cnnviz import data, models, weights
 from cnnviz.jobs import THREADS_PER_JOB
 from cnnviz.models import LayeredCNN
 
@@ -19,6 +19,7 @@ from cnnviz.models import LayeredCNN
 torch.set_num_threads(THREADS_PER_JOB)
 
 TRAINED_MODELS_KEY = "trained_models"
+KEEP_MODELS = 5  # per browser session: trained here or opened from a file
 
 
 @dataclass
@@ -44,6 +45,24 @@ def split(name: str, train: bool) -> data.Split:
 def trained_models() -> dict[str, SessionModel]:
     """Models trained in this browser session, by display name (newest last)."""
     return st.session_state.setdefault(TRAINED_MODELS_KEY, {})
+
+
+def keep_session_model(label: str, model: LayeredCNN, card: dict[str, Any]) -> None:
+    """Offer a model on every page for the rest of the session; the oldest goes beyond KEEP_MODELS."""
+    kept = trained_models()
+    kept[label] = SessionModel(model, card)
+    while len(kept) > KEEP_MODELS:
+        kept.pop(next(iter(kept)))
+
+
+def open_weights_file(name: str, payload: bytes) -> str:
+    """A user's .safetensors file becomes a session model (never unpickled); WeightsError says why not."""
+    model, card = weights.weights_from_bytes(payload)
+    score = card.get("test_accuracy")
+    accuracy = f", {score:.1%}" if isinstance(score, (int, float)) else ""
+    label = f"{models.MODEL_TITLES[card['model']]}{accuracy} (from {name})"
+    keep_session_model(label, model, card)
+    return label
 
 
 def model_choices() -> dict[str, str]:

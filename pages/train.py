@@ -7,6 +7,7 @@ from cnnviz.data import DATASETS
 from cnnviz.figures import training as figs
 from cnnviz.models import MODEL_TITLES
 from cnnviz.train import OPTIMIZERS, TrainConfig, available_devices
+from cnnviz.weights import WeightsError
 
 ui.route_through_app()
 
@@ -15,13 +16,30 @@ OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD with momentum"}
 TYPICAL_LR = {"adam": 0.003, "sgd": 0.05}
 DEVICE_TITLES = {"cuda": "CUDA GPU", "mps": "Apple GPU (MPS)", "cpu": "CPU"}
 SIZES = [500, 1000, 2000, 5000, 10000, 20000, 60000]
-KEEP_MODELS = 5
 
 
 @st.cache_resource(scope="session", on_release=jobs.JobSlot.close, show_spinner=False)
 def job_slot() -> jobs.JobSlot:
     """This browser session's training; the session ending (tab closed) stops its worker."""
     return jobs.JobSlot()
+
+
+def open_saved_model() -> None:
+    """Bring back weights saved earlier, so they can be explored without training again."""
+    st.subheader("Open a model you saved")
+    upload = st.file_uploader(
+        "Weights file (.safetensors, as downloaded above or written by `python -m cnnviz train`)",
+        type=["safetensors"], key="train_weights_upload")
+    if upload is None:
+        return
+    try:
+        opened = ui.open_weights_file(upload.name, upload.getvalue())
+    except WeightsError as exc:
+        st.error(f"**{upload.name}** could not be opened: {exc} Choose a .safetensors file that this "
+                 "app or `python -m cnnviz train` saved.")
+        return
+    st.success(f"**{opened}** is now offered on the Architecture, Feature maps and Draw & predict "
+               "pages for this browser session.")
 
 
 st.title("Train a CNN live")
@@ -32,10 +50,12 @@ st.markdown(
     "and watch the loss fall, the accuracy rise and the predictions on ten test images change."
 )
 
+
 datasets = data.available_datasets()
 if not datasets:
     st.error(f"No dataset was found under {data.data_dir()}. Put the MNIST files in "
              f"{data.data_dir() / 'MNIST' / 'raw'} or set CNNVIZ_DATA to the folder that holds them.")
+    open_saved_model()
     st.stop()
 models = jobs.trainable_models(datasets)
 
@@ -130,11 +150,8 @@ def _watched(job: jobs.TrainingJob, snapshot: jobs.Snapshot) -> None:
 
 def _finished(job: jobs.TrainingJob, progress: jobs.Progress) -> None:
     result = progress.result
-    models = ui.trained_models()
-    if not any(entry.model is job.model for entry in models.values()):
-        models[job.label()] = ui.SessionModel(job.model, job.card())
-        while len(models) > KEEP_MODELS:
-            models.pop(next(iter(models)))
+    if not any(entry.model is job.model for entry in ui.trained_models().values()):
+        ui.keep_session_model(job.label(), job.model, job.card())
     st.subheader("Result on the whole test set")
     c1, c2, c3 = st.columns(3)
     c1.metric("Test accuracy", f"{result.test_accuracy:.2%}", help=f"On all {result.test_size:,} test images.")
@@ -160,8 +177,8 @@ def _finished(job: jobs.TrainingJob, progress: jobs.Progress) -> None:
     st.download_button("Download the weights (.safetensors with its card)", job.weights(),
                        file_name=f"{job.config.model}-{job.config.dataset}-{job.id}.safetensors",
                        mime="application/octet-stream", on_click="ignore", key="train_download")
-    st.info("This model is now offered on the **Feature maps** and **Draw & predict** pages "
-            "(for this browser session), next to the shipped ones.")
+    st.info("This model is now offered on the **Architecture**, **Feature maps** and **Draw & predict** "
+            "pages (for this browser session), next to the shipped ones.")
 
 
 live_view(live)
@@ -173,3 +190,6 @@ if job is not None:
         st.error(final.message)
     elif final.status == "stopped":
         st.info(f"{final.message} Press **Start training** to train again.")
+
+st.divider()
+open_saved_model()

@@ -107,3 +107,28 @@ def test_finished_run_shows_results_and_offers_the_model(app):
     assert app.get("download_button")
     app.run()  # a rerun does not register the same model twice
     assert len(app.session_state["trained_models"]) == 1
+
+
+def test_opening_saved_weights_offers_the_model_and_bad_files_are_explained(app):
+    from cnnviz import ui
+    from cnnviz.models import load_pretrained
+    from cnnviz.weights import weights_to_bytes
+
+    model = load_pretrained("lenet5")
+    good = weights_to_bytes(model, {"model": "lenet5", "dataset": "mnist", "test_accuracy": 0.9876})
+    app.file_uploader(key="train_weights_upload").upload("mine.safetensors", good, "application/octet-stream")
+    app.run()
+    assert not app.exception and not app.error
+    label = "LeNet-5, 98.8% (from mine.safetensors)"
+    assert label in app.session_state[ui.TRAINED_MODELS_KEY]
+    assert label in app.success[0].value
+
+    damaged = bytearray(good)
+    damaged[-10] ^= 0xFF
+    for name, payload in [("damaged.safetensors", bytes(damaged)), ("pickle.safetensors", b"\x80\x04K\x01."),
+                          ("empty.safetensors", b"")]:
+        app.file_uploader(key="train_weights_upload").upload(name, payload, "application/octet-stream")
+        app.run()
+        assert not app.exception
+        assert name in app.error[0].value and "could not be opened" in app.error[0].value
+        assert label in app.session_state[ui.TRAINED_MODELS_KEY]  # the good one survives
