@@ -7,6 +7,7 @@ from cnnviz import predict, ui
 from cnnviz.data import sample_digits
 from cnnviz.figures.predict import explanation_overlay, probability_bars
 from cnnviz.images import ImageInputError, load_image
+from cnnviz.weights import WeightsError
 
 ui.route_through_app()
 
@@ -81,7 +82,11 @@ def show_predictions(digit: np.ndarray) -> None:
                       key="predict_method", help=EXPLAIN_HELP,
                       format_func={"saliency": "Saliency (SmoothGrad)", "grad_cam": "Grad-CAM"}.get)
     for col, (label, key) in zip(st.columns(len(choices)), choices.items()):
-        model = ui.get_model(key)
+        try:
+            model = ui.get_model(key)
+        except WeightsError as exc:
+            col.error(f"{label} could not be loaded: {exc}")
+            continue
         probs = predict.predict_probs(digit, model)
         top = int(probs.argmax())
         with col:

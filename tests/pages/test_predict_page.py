@@ -39,3 +39,22 @@ def test_grad_cam_can_be_chosen(app):
     app.radio(key="predict_source").set_value("Sample").run()
     app.radio(key="predict_method").set_value("grad_cam").run()
     assert not app.exception and len(predictions(app)) >= 2
+
+
+def test_a_corrupt_shipped_model_is_reported_and_the_others_still_vote(monkeypatch, tmp_path):
+    from cnnviz import models, ui
+
+    (tmp_path / "simplecnn.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      broken")
+    (tmp_path / "lenet5.safetensors").write_bytes(models.pretrained_path("lenet5").read_bytes())
+    monkeypatch.setattr(models, "ASSETS", tmp_path)
+    ui.pretrained.clear()
+    try:
+        at = AppTest.from_file(PAGE, default_timeout=60).run()
+        at.radio(key="predict_source").set_value("Sample").run()
+        assert not at.exception
+        assert "SimpleCNN (shipped) could not be loaded" in at.error[0].value
+        _, labels = sample_digits()
+        [line] = predictions(at)
+        assert line.startswith(f"**LeNet-5 (shipped)** — Prediction: {labels[0]} (")
+    finally:
+        ui.pretrained.clear()
