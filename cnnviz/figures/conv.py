@@ -52,10 +52,14 @@ def _axes(axis: str = "", domain: tuple[float, float] = (0.0, 1.0), ticks: bool 
 
 
 def _figure(traces: list[dict], shapes: list[dict], title: str, height: int, top: int = 60,
-            **layout) -> go.Figure:
-    """Build the figure in one pass (plotly validates once, not once per added shape)."""
+            right: int = 10, **layout) -> go.Figure:
+    """Build the figure in one pass (plotly validates once, not once per added shape).
+
+    Margins are fixed (autoexpand off): plotly.js otherwise measures the tick labels after
+    drawing and draws the whole figure again, about a third of the browser's time per step.
+    """
     layout = dict(title=dict(text=title, font_size=14), height=height, shapes=shapes,
-                  margin=dict(l=10, r=10, t=top, b=10), plot_bgcolor="white", **layout)
+                  margin=dict(l=40, r=right, t=top, b=10, autoexpand=False), plot_bgcolor="white", **layout)
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -157,7 +161,7 @@ def kernel_products_figure(win: Window, channel: int = 0, height: int = 480) -> 
     layout["yaxis2"]["domain"] = (0.0, 0.42)
     layout["xaxis"]["title"] = dict(text="kernel", standoff=2)
     layout["xaxis2"]["title"] = dict(text=f"products, sum {format_number(win.channel_sums[channel])}", standoff=2)
-    return _figure(traces, [], "", height, top=30, **layout)
+    return _figure(traces, [], "", height, top=50, **layout)
 
 
 def output_figure(output: np.ndarray, position: int | None, crop: tuple[slice, slice] | None = None,
@@ -263,4 +267,4 @@ def volume_figure(conv: Convolution, height: int = 480) -> go.Figure:
                  zaxis=dict(title="filter", dtick=1), aspectmode="manual",
                  aspectratio=dict(x=1, y=out_h / out_w, z=0.3 * max(2, filters)))
     return _figure(traces, [], f"Output volume {out_h}×{out_w}×{filters}: one map per filter", height,
-                   top=40, scene=scene)
+                   top=40, right=90, scene=scene)  # room for the colour bar
