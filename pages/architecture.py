@@ -40,7 +40,7 @@ st.dataframe(
     table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3, key="arch_table",
     column_config={
         "layer": st.column_config.TextColumn(width="small"),
-        "settings": st.column_config.TextColumn(width="large"),
+        "settings": st.column_config.TextColumn(width=230),
         "parameters": st.column_config.NumberColumn(format="localized"),
         "MACs": st.column_config.NumberColumn(format="localized"),
         "share of parameters": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
