@@ -68,7 +68,7 @@ def open_weights_file(name: str, payload: bytes) -> str:
 def model_choices() -> dict[str, str]:
     """Display label -> key for every model a page can show: shipped ones, then this session's."""
     choices = {f"{models.MODEL_TITLES[n]} (shipped)": f"shipped:{n}" for n in models.pretrained_names()}
-    choices.update({f"{label} (trained here)": f"session:{label}" for label in trained_models()})
+    choices.update({f"{label} (this session)": f"session:{label}" for label in trained_models()})
     return choices
 
 

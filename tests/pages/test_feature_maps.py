@@ -164,10 +164,10 @@ def test_models_trained_in_this_session_are_offered(open_page):
         "CifarCNN try": ui.SessionModel(models.build_model("cifarcnn"), {"model": "cifarcnn"}),
     }
     at.run()
-    assert "LeNet-5 quick (trained here)" in at.selectbox(key="fm_model").options
-    at.selectbox(key="fm_model").set_value("LeNet-5 quick (trained here)").run()
+    assert "LeNet-5 quick (this session)" in at.selectbox(key="fm_model").options
+    at.selectbox(key="fm_model").set_value("LeNet-5 quick (this session)").run()
     assert not at.exception and "conv1: 6 maps of 28×28" in charts(at)
-    at.selectbox(key="fm_model").set_value("CifarCNN try (trained here)").run()
+    at.selectbox(key="fm_model").set_value("CifarCNN try (this session)").run()
     assert not at.exception
     assert at.radio(key="fm_source").options == ["Test-set image"]
     if not at.error:  # CIFAR-10 on disk: the page shows its colour test images
