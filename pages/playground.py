@@ -230,7 +230,6 @@ if colour:
     st.plotly_chart(figs.volume_figure(result), key="volume_fig")
 
 
-
 @st.fragment(run_every=PLAY_SECONDS if st.session_state.get("playing") else None)
 def stepper() -> None:
     """The part that changes while stepping or playing; reruns alone, not the whole page."""

@@ -50,7 +50,6 @@ st.markdown(
     "and watch the loss fall, the accuracy rise and the predictions on ten test images change."
 )
 
-
 datasets = data.available_datasets()
 if not datasets:
     st.error(f"No dataset was found under {data.data_dir()}. Put the MNIST files in "
