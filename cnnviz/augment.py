@@ -29,6 +29,9 @@ class AugmentSettings:
     elastic_grid: int = 4      # control points per side of the elastic field
     stroke: tuple[float, float] = (-0.6, 1.0)  # <0 blends towards an erosion, >0 a dilation
     gain: tuple[float, float] = (0.9, 1.6)     # ink contrast multiplier, clipped to [0, 1]
+    flag: float = 0.4          # share of the images marked as 1s that get a lead-in flag
+    flag_length: tuple[float, float] = (0.15, 0.45)  # flag length over the digit's height
+    flag_angle: tuple[float, float] = (30.0, 65.0)  # degrees below horizontal, pointing left (a 7's bar is level)
 
 
 DEFAULT = AugmentSettings()
@@ -96,14 +99,55 @@ def stroke_width(x: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:
     return x + amount.abs() * (target - x)
 
 
+def _segment_distance(h: int, w: int, start: tuple[torch.Tensor, torch.Tensor],
+                      end: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """(n, h, w) distance from every pixel centre to each image's line segment start -> end (x, y)."""
+    n = start[0].shape[0]
+    x0, y0 = (v.view(n, 1, 1) for v in start)
+    dx, dy = (e.view(n, 1, 1) - s for e, s in zip(end, (x0, y0)))
+    ys = torch.arange(h, device=x0.device, dtype=x0.dtype).view(1, h, 1)
+    xs = torch.arange(w, device=x0.device, dtype=x0.dtype).view(1, 1, w)
+    t = (((xs - x0) * dx + (ys - y0) * dy) / (dx * dx + dy * dy).clamp(min=1e-6)).clamp(0, 1)
+    return torch.hypot(xs - x0 - t * dx, ys - y0 - t * dy)
+
+
+def add_flags(x: torch.Tensor, chosen: torch.Tensor, settings: AugmentSettings,
+              generator: torch.Generator) -> torch.Tensor:
+    """Draw the diagonal lead-in stroke that many people start a 1 with on the chosen images.
+
+    MNIST's 1s are mostly bare strokes, so without this a 1 with a long flag reads as a 7. The flag
+    leaves the top of the ink down to the left, as long as a fraction of the digit's height.
+    """
+    n, _c, h, w = x.shape
+    device, dtype = x.device, x.dtype
+    ink = x.amax(1) > 0.5
+    rows = ink.any(2)
+    top = rows.to(torch.int8).argmax(1)
+    bottom = h - 1 - rows.flip(1).to(torch.int8).argmax(1)
+    top_row = ink[torch.arange(n, device=device), top].to(dtype)
+    x0 = (top_row * torch.arange(w, device=device, dtype=dtype)).sum(1) / top_row.sum(1).clamp(min=1)
+    y0 = top.to(dtype)
+    length = _uniform(n, *settings.flag_length, generator, device).to(dtype) * (bottom - top + 1).to(dtype)
+    angle = _uniform(n, *settings.flag_angle, generator, device).to(dtype) * (math.pi / 180)
+    end = (x0 - length * torch.cos(angle), y0 + length * torch.sin(angle))
+    half_width = _uniform(n, 0.6, 1.3, generator, device).to(dtype).view(n, 1, 1)
+    stroke = (half_width + 0.5 - _segment_distance(h, w, (x0, y0), end)).clamp(0, 1).unsqueeze(1)
+    draw = (chosen & rows.any(1)).view(n, 1, 1, 1)
+    return torch.where(draw, torch.maximum(x, stroke), x)
+
+
 def augment(x: torch.Tensor, generator: torch.Generator,
-            settings: AugmentSettings = DEFAULT) -> torch.Tensor:
+            settings: AugmentSettings = DEFAULT, ones: torch.Tensor | None = None) -> torch.Tensor:
     """Randomly moved, resized, rotated, sheared, warped, thickened/thinned copies of a batch.
 
     ``x`` is float (N, C, H, W) in [0, 1] with a black background; ``generator`` lives on x's device
-    so that a seeded run gives the same batches every time.
+    so that a seeded run gives the same batches every time. ``ones`` marks images of the digit 1
+    (boolean, N): a share of them get a flag first (``add_flags``).
     """
     n, _c, h, w = x.shape
+    if ones is not None and settings.flag > 0:
+        chosen = ones & (torch.rand(n, generator=generator, device=x.device) < settings.flag)
+        x = add_flags(x, chosen, settings, generator)
     theta = random_affine(n, settings, generator, x.device).to(x.dtype)
     out = F.grid_sample(x, sampling_grid(theta, (h, w), settings, generator),
                         mode="bilinear", padding_mode="zeros", align_corners=False)

@@ -164,6 +164,7 @@ class _Batches:
         self.order_rng = torch.Generator().manual_seed(config.seed)
         self.augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
         self.augment = config.augment
+        self.flag_ones = config.augment and config.dataset == "mnist"  # class 1 is a digit only there
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
         self.steps = math.ceil(len(split) / config.batch_size)
 
@@ -173,7 +174,8 @@ class _Batches:
             idx = order[step * self.batch_size:(step + 1) * self.batch_size]
             x = to_model_input(self.images[idx], self.input_size)
             if self.augment:
-                x = augment(x, self.augment_rng)
+                ones = self.labels[idx] == 1 if self.flag_ones else None
+                x = augment(x, self.augment_rng, ones=ones)
             yield x.contiguous(memory_format=self.memory_format), self.labels[idx]
 
 

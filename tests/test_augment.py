@@ -1,4 +1,6 @@
-"""Augmentation: exact pieces against PyTorch, seeded, and digits stay readable."""
+"""Augmentation: exact pieces against PyTorch, seeded, digits stay readable, 1s get flags."""
+
+import dataclasses
 
 import torch
 import torch.nn.functional as F
@@ -8,7 +10,7 @@ from hypothesis import strategies as st
 from cnnviz import augment, data, models
 
 IDENTITY = augment.AugmentSettings(shift=0, scale=(1, 1), rotate=0, shear=0, aspect=0, elastic=0,
-                                   stroke=(0, 0), gain=(1, 1))
+                                   stroke=(0, 0), gain=(1, 1), flag=0)
 
 
 @settings(max_examples=200, deadline=None)
@@ -54,3 +56,32 @@ def test_augmented_digits_stay_readable(mnist_test):
     with torch.no_grad():
         accuracy = (model(x).argmax(1) == split.labels).float().mean().item()
     assert accuracy > 0.95
+
+
+def test_flags_leave_the_top_of_a_one_down_to_the_left(mnist_test):
+    x = data.to_model_input(mnist_test.images[mnist_test.labels == 1][:32], 32)
+    chosen = torch.arange(32) % 2 == 0
+    out = augment.add_flags(x, chosen, augment.DEFAULT, torch.Generator().manual_seed(0))
+    assert torch.equal(out[~chosen], x[~chosen]) and bool((out >= x).all())
+    for before, after in zip(x[chosen, 0], out[chosen, 0]):
+        ink = before > 0.5
+        top = int(ink.any(1).nonzero()[0])
+        top_x = float(ink[top].nonzero().float().mean())
+        added = after - before
+        rows, cols = (added > 0.1).nonzero(as_tuple=True)
+        assert float(added.sum()) > 2
+        assert bool((rows >= top - 1).all()) and bool((cols <= top_x + 1.5).all())
+        ys, xs = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
+        assert float((added * xs).sum() / added.sum()) < top_x
+        assert float((added * ys).sum() / added.sum()) > top
+
+def test_flags_need_ink_and_a_one():
+    blank = torch.zeros(2, 1, 32, 32)
+    g = torch.Generator().manual_seed(0)
+    assert torch.equal(augment.add_flags(blank, torch.ones(2, dtype=torch.bool), augment.DEFAULT, g), blank)
+    bar = blank.clone()
+    bar[:, :, 8:24, 15:17] = 1.0
+    always = dataclasses.replace(IDENTITY, flag=1.0)
+    flagged = augment.augment(bar, torch.Generator().manual_seed(5), always, ones=torch.tensor([True, False]))
+    assert flagged[0].sum() > bar[0].sum() + 2 and torch.equal(flagged[1], bar[1])
+    assert torch.equal(augment.augment(bar, torch.Generator().manual_seed(5), always), bar)  # no labels, no flags
