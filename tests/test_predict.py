@@ -127,6 +127,37 @@ def test_pen_width_size_and_place_do_not_matter(model, width, box):
     assert int(predict.predict_image(polyline_seven(width, box), model).argmax()) == 7
 
 
+def strokes(lines: list[list[tuple[float, float]]], width: int) -> Image.Image:
+    """Dark strokes on a light 320 px canvas; points in [0, 1] of a 200x240 box."""
+    page = Image.new("L", (320, 320), 255)
+    draw = ImageDraw.Draw(page)
+    for line in lines:
+        draw.line([(60 + x * 200, 40 + y * 240) for x, y in line], fill=0, width=width, joint="curve")
+    return page
+
+
+ONES = {
+    "bare": [[(0.5, 0), (0.5, 1)]],
+    "short flag": [[(0.3, 0.2), (0.5, 0), (0.5, 1)]],
+    "long flag": [[(0.15, 0.3), (0.5, 0), (0.5, 1)]],
+    "flag and foot": [[(0.25, 0.3), (0.5, 0), (0.5, 1)], [(0.25, 1), (0.75, 1)]],
+    "slanted with flag": [[(0.3, 0.25), (0.6, 0), (0.4, 1)]],
+}
+SEVENS = {
+    "plain": [[(0.1, 0), (0.9, 0), (0.4, 1)]],
+    "crossed": [[(0.1, 0), (0.9, 0), (0.4, 1)], [(0.35, 0.5), (0.8, 0.5)]],
+    "short bar": [[(0.35, 0), (0.9, 0), (0.5, 1)]],
+}
+
+
+@pytest.mark.parametrize("width", [12, 22, 34])
+@pytest.mark.parametrize("digit, style", [(1, name) for name in ONES] + [(7, name) for name in SEVENS])
+def test_ones_with_flags_and_sevens_are_told_apart(model, digit, style, width):
+    """Many people start a 1 with a long flag: that must not turn it into a 7 (nor a 7 into a 1)."""
+    picture = strokes((ONES if digit == 1 else SEVENS)[style], width)
+    assert int(predict.predict_image(picture, model).argmax()) == digit
+
+
 def test_font_and_stroke_digits_clear_the_accuracy_floor(font_digits, model):
     """The held-out set of digits from system fonts and mouse-like strokes (scripts/make_font_digits.py)."""
     digits, labels = font_digits
