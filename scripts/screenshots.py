@@ -117,6 +117,10 @@ def main() -> int:
             browser = launch_chromium(playwright)
             page = browser.new_page(viewport=VIEWPORT)
             watch_runs(page)
+            # Warm up through "/" first: a cold server's first page is rerun through app.py
+            # (ui.route_through_app), and a screenshot could catch the grey loading boxes between.
+            page.goto(url)
+            wait_for_app(page)
             for url_path in paths:
                 print(shoot(page, url, url_path, args.out), flush=True)
             browser.close()
