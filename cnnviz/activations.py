@@ -16,9 +16,9 @@ from torch import nn
 
 from cnnviz.data import sample_digits, to_model_input
 from cnnviz.images import load_image
-from cnnviz.models import LayeredCNN
+from cnnviz.models import LayeredCNN, device_of, evaluating
 from cnnviz.pooling import PoolResult, pool2d
-from cnnviz.predict import preprocess
+from cnnviz.predict import predict_batch, preprocess
 
 
 @dataclass(frozen=True)
@@ -45,37 +45,15 @@ def _as_batch(image: np.ndarray) -> torch.Tensor:
 @torch.no_grad()
 def run_model(model: LayeredCNN, image: np.ndarray) -> Activations:
     """Forward one uint8 image and keep every layer's output (one pass, in eval semantics)."""
-    x = to_model_input(_as_batch(image).to(_device(model)), model.input_size)
-    was_training = model.training
-    model.eval()
-    try:
+    x = to_model_input(_as_batch(image).to(device_of(model)), model.input_size)
+    with evaluating(model):
         logits, layers = model.forward_with_activations(x)
-    finally:
-        model.train(was_training)
     return Activations(
         input=x[0].float().cpu().numpy(),
         layers={name: act[0].float().cpu().numpy() for name, act in layers.items()},
         logits=logits[0].float().cpu().numpy(),
         probs=F.softmax(logits[0].float(), dim=0).cpu().numpy(),
     )
-
-
-def _device(model: nn.Module) -> torch.device:
-    """Where the model's weights live (a model trained in the session may sit on a GPU)."""
-    return next(model.parameters()).device
-
-
-@torch.no_grad()
-def predict_batch(model: LayeredCNN, images: np.ndarray) -> np.ndarray:
-    """Softmax probabilities (N, classes) for a stack of uint8 images (N, H, W) or (N, C, H, W)."""
-    batch = torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8))
-    batch = batch.reshape(len(batch), -1, *batch.shape[-2:]).to(_device(model))
-    was_training = model.training
-    model.eval()
-    try:
-        return F.softmax(model(to_model_input(batch, model.input_size)).float(), dim=1).cpu().numpy()
-    finally:
-        model.train(was_training)
 
 
 def spatial_layers(acts: Activations) -> list[str]:

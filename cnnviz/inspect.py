@@ -101,11 +101,6 @@ def totals(rows: list[LayerInfo]) -> tuple[int, int]:
     return sum(r.params for r in rows), sum(r.macs for r in rows)
 
 
-def conv_layers(rows: list[LayerInfo]) -> list[str]:
-    """Names of the convolution layers, in order."""
-    return [r.name for r in rows if r.kind == "Conv2d"]
-
-
 def fc_comparison(model: LayeredCNN, name: str) -> FcComparison:
     """Parameters of a conv layer next to a fully connected one with the same input and output shape."""
     row = next((r for r in layer_table(model) if r.name == name), None)

@@ -8,6 +8,8 @@ them itself (mean/std buffers saved with the weights), so callers never need to 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -117,6 +119,22 @@ class CifarCNN(LayeredCNN):
 
 MODELS: dict[str, type[LayeredCNN]] = {"simplecnn": SimpleCNN, "lenet5": LeNet5, "cifarcnn": CifarCNN}
 MODEL_TITLES = {"simplecnn": "SimpleCNN", "lenet5": "LeNet-5", "cifarcnn": "CifarCNN"}
+
+
+def device_of(model: nn.Module) -> torch.device:
+    """Where the model's weights live (a model trained in the session may sit on a GPU)."""
+    return next(model.parameters()).device
+
+
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """Eval mode for a block (batch norm uses its running statistics); the model's mode comes back after."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 def build_model(name: str, dataset: str | None = None) -> LayeredCNN:

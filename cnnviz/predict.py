@@ -19,7 +19,7 @@ from PIL import Image, ImageFilter
 
 from cnnviz.data import to_model_input
 from cnnviz.images import ImageInputError
-from cnnviz.models import LayeredCNN, load_pretrained
+from cnnviz.models import LayeredCNN, device_of, evaluating, load_pretrained
 
 FRAME = 28
 BOX = 20
@@ -262,18 +262,21 @@ def preprocess(image: Image.Image) -> Preprocessed:
 def model_input(digit: np.ndarray, model: LayeredCNN) -> torch.Tensor:
     """A 28x28 uint8 digit as the (1, 1, S, S) float tensor the model was trained on."""
     images = torch.from_numpy(np.ascontiguousarray(digit, dtype=np.uint8))[None, None]
-    device = next(model.parameters()).device
-    return to_model_input(images.to(device), model.input_size)
+    return to_model_input(images.to(device_of(model)), model.input_size)
 
 
 @torch.no_grad()
+def predict_batch(model: LayeredCNN, images: np.ndarray) -> np.ndarray:
+    """Softmax probabilities (N, classes) for a stack of uint8 images (N, H, W) or (N, C, H, W)."""
+    batch = torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8))
+    batch = batch.reshape(len(batch), -1, *batch.shape[-2:]).to(device_of(model))
+    with evaluating(model):
+        return F.softmax(model(to_model_input(batch, model.input_size)).float(), dim=1).cpu().numpy()
+
+
 def predict_probs(digit: np.ndarray, model: LayeredCNN) -> np.ndarray:
     """The model's 10 class probabilities for a preprocessed 28x28 digit."""
-    was_training = model.training
-    model.eval()
-    logits = model(model_input(digit, model))
-    model.train(was_training)
-    return F.softmax(logits.float(), dim=1)[0].cpu().numpy()
+    return predict_batch(model, np.asarray(digit)[None])[0]
 
 
 def predict_image(image: Image.Image, model: LayeredCNN) -> np.ndarray:
@@ -304,11 +307,8 @@ def saliency(digit: np.ndarray, model: LayeredCNN, target: int, samples: int = 1
     generator = torch.Generator().manual_seed(seed)
     noisy = (x.cpu() + noise * torch.randn((samples, *x.shape[1:]), generator=generator)).to(x.device)
     noisy.requires_grad_(True)
-    was_training = model.training
-    model.eval()
-    score = model(noisy)[:, target].sum()
-    (grad,) = torch.autograd.grad(score, noisy)
-    model.train(was_training)
+    with evaluating(model):
+        (grad,) = torch.autograd.grad(model(noisy)[:, target].sum(), noisy)
     return _normalise_map(grad.abs().mean(dim=(0, 1)))
 
 
@@ -321,12 +321,10 @@ def _last_feature_layer(activations: dict[str, torch.Tensor]) -> str:
 def grad_cam(digit: np.ndarray, model: LayeredCNN, target: int) -> np.ndarray:
     """Where the last conv layer saw evidence for the target (Selvaraju et al. 2017), at input size."""
     x = model_input(digit, model)
-    was_training = model.training
-    model.eval()
-    logits, activations = model.forward_with_activations(x)
-    maps = activations[_last_feature_layer(activations)]
-    (grad,) = torch.autograd.grad(logits[0, target], maps)
-    model.train(was_training)
+    with evaluating(model):
+        logits, activations = model.forward_with_activations(x)
+        maps = activations[_last_feature_layer(activations)]
+        (grad,) = torch.autograd.grad(logits[0, target], maps)
     weights = grad.mean(dim=(2, 3), keepdim=True)
     cam = F.relu((weights * maps).sum(dim=1, keepdim=True))
     cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)

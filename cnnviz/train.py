@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from cnnviz.augment import augment
 from cnnviz.data import Split, load_split, to_model_input
-from cnnviz.models import LayeredCNN, build_model
+from cnnviz.models import LayeredCNN, build_model, evaluating
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -128,13 +128,11 @@ def predict_split(model: LayeredCNN, split: Split, device: torch.device | str = 
                   batch_size: int = 1000) -> torch.Tensor:
     """Softmax probabilities (N, classes) for every image of a split, on the CPU."""
     device = torch.device(device)
-    was_training = model.training
-    model.eval()
     probs = []
-    for start in range(0, len(split), batch_size):
-        x = to_model_input(split.images[start:start + batch_size].to(device), model.input_size)
-        probs.append(F.softmax(model(x).float(), dim=1).cpu())
-    model.train(was_training)
+    with evaluating(model):
+        for start in range(0, len(split), batch_size):
+            x = to_model_input(split.images[start:start + batch_size].to(device), model.input_size)
+            probs.append(F.softmax(model(x).float(), dim=1).cpu())
     return torch.cat(probs)
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import inspect, models, ui
+from cnnviz import activations, inspect, models, ui
 from cnnviz.figures import network as figs
 from cnnviz.weights import WeightsError
 
@@ -59,7 +59,7 @@ st.markdown(
     "position (**shared weights**). Compare it with layers that map the same input shape to the same "
     "output shape without those two ideas."
 )
-conv_name = st.selectbox("Conv layer", inspect.conv_layers(rows), key="arch_conv")
+conv_name = st.selectbox("Conv layer", activations.conv_layers(model), key="arch_conv")
 comparison = inspect.fc_comparison(model, conv_name)
 row = next(r for r in rows if r.name == conv_name)
 a, b, c = st.columns(3)

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import activations, data, models
+from cnnviz import activations, data, models, predict
 
 
 @pytest.fixture(scope="module", params=["lenet5", "simplecnn"])
@@ -30,7 +30,7 @@ def test_run_model_matches_a_plain_forward_pass(shipped):
 
 def test_shipped_models_get_sample_digits_right(shipped):
     images, labels = data.sample_digits()
-    probs = activations.predict_batch(shipped, images)
+    probs = predict.predict_batch(shipped, images)
     assert (probs.argmax(1) == labels).mean() >= 0.95
     np.testing.assert_allclose(probs.sum(1), 1, rtol=1e-5)
 
