@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.conv import Convolution, Window, channel_contributions, format_number
+from cnnviz.figures.heatmaps import colour_scale
 
 WINDOW_COLOUR = "#d62728"
 PADDING_COLOUR = "#b0b0b0"
@@ -21,12 +22,7 @@ TINTS = {"red": "#ff3030", "green": "#30d030", "blue": "#3070ff"}
 
 def _scale(values: np.ndarray, signed: bool | None = None) -> dict:
     """Greys for images, a zero-centred red-blue for anything with negative values."""
-    finite = values[np.isfinite(values)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    if signed or (signed is None and low < 0):
-        bound = max(abs(low), abs(high)) or 1.0
-        return {"colorscale": "RdBu_r", "zmin": -bound, "zmax": bound}
-    return {"colorscale": "Greys_r", "zmin": low, "zmax": high if high > low else low + 1}
+    return colour_scale(values, "Greys_r", signed)
 
 
 def _heatmap(values: np.ndarray, x: np.ndarray, y: np.ndarray, hover: str, show_text: bool,

@@ -13,11 +13,11 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from cnnviz.figures.heatmaps import colour_scale, mosaic
 from cnnviz.inspect import FcComparison, LayerInfo
 from cnnviz.pooling import PoolResult
 
 SEQUENTIAL = "Viridis"
-DIVERGING = "RdBu_r"
 PICK_COLOUR = "#d62728"
 
 
@@ -29,12 +29,7 @@ def _figure(data: dict | list[dict], layout: dict) -> go.Figure:
 
 def _colour(values: np.ndarray) -> dict:
     """Diverging and centred on zero when values go negative, sequential otherwise."""
-    finite = values[np.isfinite(values)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    if low < 0:
-        bound = max(abs(low), abs(high)) or 1.0
-        return {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
-    return {"colorscale": SEQUENTIAL, "zmin": low, "zmax": high if high > low else low + 1}
+    return colour_scale(values, SEQUENTIAL)
 
 
 def _map_layout(title: str, height: int) -> dict:
@@ -44,19 +39,6 @@ def _map_layout(title: str, height: int) -> dict:
         plot_bgcolor="white", xaxis=dict(visible=False, constrain="domain"),
         yaxis=dict(visible=False, autorange="reversed", scaleanchor="x", constrain="domain"),
     )
-
-
-def mosaic(maps: np.ndarray, cols: int, gap: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Tile (N, h, w) maps into one array with NaN gaps, plus each cell's tile index (-1 in gaps)."""
-    n, h, w = maps.shape
-    rows = math.ceil(n / cols)
-    grid = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
-    index = np.full(grid.shape, -1)
-    for k in range(n):
-        r, c = divmod(k, cols)
-        grid[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = maps[k]
-        index[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = k
-    return grid, index
 
 
 def grid_columns(n: int) -> int:

@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.data import DATASETS
+from cnnviz.figures.heatmaps import DIVERGING, mosaic, tile
 from cnnviz.jobs import CurvePoint, Progress
 from cnnviz.models import MODEL_TITLES
 from cnnviz.train import TrainConfig
@@ -72,17 +73,6 @@ def curves_figure(train: tuple[CurvePoint, ...], test: tuple[CurvePoint, ...], e
     ))
 
 
-def tile(images: np.ndarray, cols: int, gap: int, fill: float) -> np.ndarray:
-    """Lay (N, H, W, ...) images out in rows of cols, gap pixels apart, gaps set to fill."""
-    n, h, w = images.shape[:3]
-    rows = math.ceil(n / cols)
-    grid = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap, *images.shape[3:]), fill, dtype=np.float32)
-    for k in range(n):
-        r, c = divmod(k, cols)
-        grid[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = images[k]
-    return grid
-
-
 def _picture(images: np.ndarray, cols: int, gap: int) -> dict:
     """Grey images as one heatmap with NaN gaps, colour images as one RGB picture with white gaps."""
     if images.shape[1] == 3:
@@ -120,9 +110,8 @@ def filters_figure(weights: np.ndarray, height: int = 150) -> go.Figure:
         trace = _picture((weights - low) / span * 255, cols, gap=1)
     else:
         bound = float(np.abs(weights).max()) or 1.0
-        grid = tile(weights[:, 0], cols, gap=1, fill=np.nan)
-        index = tile(np.broadcast_to(np.arange(n)[:, None, None], weights[:, 0].shape), cols, gap=1, fill=-1)
-        trace = dict(type="heatmap", z=grid, customdata=index, colorscale="RdBu_r", zmin=-bound, zmax=bound,
+        grid, index = mosaic(weights[:, 0], cols)
+        trace = dict(type="heatmap", z=grid, customdata=index, colorscale=DIVERGING, zmin=-bound, zmax=bound,
                      hoverongaps=False, colorbar=dict(thickness=10),
                      hovertemplate="filter %{customdata}<br>weight %{z:.3f}<extra></extra>")
     return go.Figure([trace], _image_layout(height, bottom=0))

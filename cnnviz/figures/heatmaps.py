@@ -1,0 +1,37 @@
+"""What every heatmap figure shares: tiling many maps into one grid, and a colour scale that fits the values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+DIVERGING = "RdBu_r"
+
+
+def tile(images: np.ndarray, cols: int, gap: int, fill: float) -> np.ndarray:
+    """Lay (N, H, W, ...) images out in rows of cols, gap pixels apart, gaps set to fill (float, 32 bits at least)."""
+    n, h, w = images.shape[:3]
+    rows = math.ceil(n / cols)
+    shape = (rows * (h + gap) - gap, cols * (w + gap) - gap, *images.shape[3:])
+    grid = np.full(shape, fill, dtype=np.result_type(images.dtype, np.float32))
+    for k in range(n):
+        r, c = divmod(k, cols)
+        grid[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = images[k]
+    return grid
+
+
+def mosaic(maps: np.ndarray, cols: int, gap: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Tile (N, h, w) maps into one array with NaN gaps, plus each cell's tile index (-1 in gaps)."""
+    index = np.broadcast_to(np.arange(len(maps))[:, None, None], maps.shape)
+    return tile(maps, cols, gap, fill=np.nan), tile(index, cols, gap, fill=-1).astype(int)
+
+
+def colour_scale(values: np.ndarray, sequential: str, signed: bool | None = None) -> dict:
+    """Diverging and centred on zero for signed values (by default: when any is negative), else sequential."""
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if signed or (signed is None and low < 0):
+        bound = max(abs(low), abs(high)) or 1.0
+        return {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
+    return {"colorscale": sequential, "zmin": low, "zmax": high if high > low else low + 1}
