@@ -19,6 +19,7 @@ from cnnviz.models import LayeredCNN
 torch.set_num_threads(THREADS_PER_JOB)
 
 TRAINED_MODELS_KEY = "trained_models"
+OPENED_UPLOADS_KEY = "opened_weight_uploads"  # uploader file id -> label of the model it became
 KEEP_MODELS = 5  # per browser session: trained here or opened from a file
 
 
@@ -55,13 +56,20 @@ def keep_session_model(label: str, model: LayeredCNN, card: dict[str, Any]) -> N
         kept.pop(next(iter(kept)))
 
 
-def open_weights_file(name: str, payload: bytes) -> str:
-    """A user's .safetensors file becomes a session model (never unpickled); WeightsError says why not."""
+def open_weights_file(name: str, payload: bytes, upload_id: str) -> str:
+    """A user's .safetensors file becomes a session model (never unpickled); WeightsError says why not.
+
+    Each upload is read once: reruns of the page while it stays in the uploader reuse the model.
+    """
+    opened = st.session_state.setdefault(OPENED_UPLOADS_KEY, {})
+    if opened.get(upload_id) in trained_models():
+        return opened[upload_id]
     model, card = weights.weights_from_bytes(payload)
     score = card.get("test_accuracy")
     accuracy = f", {score:.1%}" if isinstance(score, (int, float)) else ""
     label = f"{models.MODEL_TITLES[card['model']]}{accuracy} (from {name})"
     keep_session_model(label, model, card)
+    opened[upload_id] = label
     return label
 
 

@@ -33,7 +33,7 @@ def open_saved_model() -> None:
     if upload is None:
         return
     try:
-        opened = ui.open_weights_file(upload.name, upload.getvalue())
+        opened = ui.open_weights_file(upload.name, upload.getvalue(), upload.file_id)
     except WeightsError as exc:
         st.error(f"**{upload.name}** could not be opened: {exc} Choose a .safetensors file that this "
                  "app or `python -m cnnviz train` saved.")

@@ -122,6 +122,9 @@ def test_opening_saved_weights_offers_the_model_and_bad_files_are_explained(app)
     label = "LeNet-5, 98.8% (from mine.safetensors)"
     assert label in app.session_state[ui.TRAINED_MODELS_KEY]
     assert label in app.success[0].value
+    first = app.session_state[ui.TRAINED_MODELS_KEY][label].model
+    app.run()  # a rerun with the file still in the uploader reuses the model instead of reading it again
+    assert app.session_state[ui.TRAINED_MODELS_KEY][label].model is first
 
     damaged = bytearray(good)
     damaged[-10] ^= 0xFF
