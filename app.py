@@ -54,14 +54,19 @@ def navigation() -> dict[str, list[st.Page]]:
         for section, entries in SECTIONS.items()
     }
     home = sections["Start"][0]
-    root = st.Page(lambda: st.switch_page(home), title=HOME.title, icon=HOME.icon,
-                   url_path="start", default=True, visibility="hidden")
+    root = st.Page(
+        lambda: st.switch_page(home),
+        title=HOME.title,
+        icon=HOME.icon,
+        url_path="start",
+        default=True,
+        visibility="hidden",
+    )
     sections["Start"].insert(0, root)
     return sections
 
 
 if __name__ == "__main__":
     page = st.navigation(navigation())
-    st.set_page_config(page_title=f"{page.title} · cnnviz", page_icon="🧠",
-                       layout="wide")
+    st.set_page_config(page_title=f"{page.title} · cnnviz", page_icon="🧠", layout="wide")
     page.run()

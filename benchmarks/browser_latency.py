@@ -23,8 +23,14 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from e2e_helpers import (  # noqa: E402
-    VIEWPORT, free_port, launch_chromium, start_server, stop_server, wait_for_app,
-    wait_for_rerun, watch_runs,
+    VIEWPORT,
+    free_port,
+    launch_chromium,
+    start_server,
+    stop_server,
+    wait_for_app,
+    wait_for_rerun,
+    watch_runs,
 )
 
 TARGET_MS = 300
@@ -34,34 +40,42 @@ WIDGET_TIMEOUT_MS = 15_000
 
 def step_buttons(first: str, second: str) -> Callable[[object, int], Callable[[], None]]:
     """Alternate between two buttons (e.g. Next / Back) so the page never runs out of steps."""
+
     def action(page, i: int) -> Callable[[], None]:
         return page.get_by_role("button", name=first if i % 2 == 0 else second, exact=True).click
+
     return action
 
 
 def number_input(label: str) -> Callable[[object, int], Callable[[], None]]:
     """Alternate + and - on a number input, so its value goes 1 -> 2 -> 1 ..."""
+
     def action(page, i: int) -> Callable[[], None]:
         box = page.locator('[data-testid="stNumberInput"]', has_text=label).first
         which = "stNumberInputStepUp" if i % 2 == 0 else "stNumberInputStepDown"
         return box.locator(f'[data-testid="{which}"]').click
+
     return action
 
 
 def slider(label: str) -> Callable[[object, int], Callable[[], None]]:
     """Move a slider one step right, then back left."""
+
     def action(page, i: int) -> Callable[[], None]:
         thumb = page.locator('[data-testid="stSlider"]', has_text=label).first.get_by_role("slider")
         return lambda: thumb.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+
     return action
 
 
 def radio(label: str, first: str, second: str) -> Callable[[object, int], Callable[[], None]]:
     """Alternate between two options of a radio group."""
+
     def action(page, i: int) -> Callable[[], None]:
         group = page.locator('[data-testid="stRadio"]', has_text=label).first
         option = first if i % 2 == 0 else second
         return group.locator('[data-testid="stRadioOption"]', has_text=option).first.click
+
     return action
 
 
@@ -122,8 +136,10 @@ def main() -> int:
             page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(WIDGET_TIMEOUT_MS)
             watch_runs(page)
-            print(f"{'page':14s} {'interaction':26s} {'median':>8s} {'p90':>8s} {'server+ws':>10s}"
-                  f"   target: p90 < {TARGET_MS} ms")
+            print(
+                f"{'page':14s} {'interaction':26s} {'median':>8s} {'p90':>8s} {'server+ws':>10s}"
+                f"   target: p90 < {TARGET_MS} ms"
+            )
             for url_path, name, make_action in INTERACTIONS:
                 if args.only and url_path not in args.only:
                     continue
@@ -136,8 +152,11 @@ def main() -> int:
                 median, high = statistics.median(times), p90(times)
                 verdict = "ok" if high < TARGET_MS else "SLOW"
                 slow += verdict == "SLOW"
-                print(f"{url_path:14s} {name:26s} {median:6.0f} ms {high:6.0f} ms "
-                      f"{statistics.median(server):7.0f} ms   {verdict}", flush=True)
+                print(
+                    f"{url_path:14s} {name:26s} {median:6.0f} ms {high:6.0f} ms "
+                    f"{statistics.median(server):7.0f} ms   {verdict}",
+                    flush=True,
+                )
             browser.close()
     finally:
         stop_server(proc)

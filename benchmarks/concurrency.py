@@ -37,8 +37,9 @@ TIME_LIMIT_S = 90.0
 PLAYGROUND = str(ROOT / "pages" / "playground.py")
 
 
-def watch(job: jobs.TrainingJob, stop: threading.Event, timeline: list[tuple[float, int]], t0: float,
-          costs: list[float]) -> None:
+def watch(
+    job: jobs.TrainingJob, stop: threading.Event, timeline: list[tuple[float, int]], t0: float, costs: list[float]
+) -> None:
     """What a browser on the train page costs the server: one fragment's work per POLL_S."""
     while not stop.is_set() and job.alive:
         polled = time.perf_counter()
@@ -69,8 +70,10 @@ def third_user(at: AppTest, rounds: int) -> list[float]:
 def summary(times: list[float]) -> str:
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return (f"median {statistics.median(times) * 1000:5.0f} ms, p95 {p95 * 1000:5.0f} ms, "
-            f"max {max(times) * 1000:5.0f} ms ({len(times)} changes)")
+    return (
+        f"median {statistics.median(times) * 1000:5.0f} ms, p95 {p95 * 1000:5.0f} ms, "
+        f"max {max(times) * 1000:5.0f} ms ({len(times)} changes)"
+    )
 
 
 def main() -> int:
@@ -79,28 +82,32 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=2, help="epochs per run (page default)")
     args = parser.parse_args()
     train, test = data.load_split("mnist", True), data.load_split("mnist", False)
-    print(f"{os.cpu_count()} cores; {jobs.MAX_JOBS} trainings at most, torch threads per training: "
-          f"{jobs.THREADS_PER_JOB}")
+    print(
+        f"{os.cpu_count()} cores; {jobs.MAX_JOBS} trainings at most, torch threads per training: {jobs.THREADS_PER_JOB}"
+    )
 
     started = time.perf_counter()
     warm = jobs.TrainingJob(TrainConfig(epochs=1, train_size=128), train, test.subset(200), heartbeat_timeout=None)
     warm.start().join()
-    print(f"one-time warm-up of a fresh process (first optimizer step's imports): "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"one-time warm-up of a fresh process (first optimizer step's imports): {time.perf_counter() - started:.1f} s"
+    )
 
     at = AppTest.from_file(PLAYGROUND, default_timeout=60).run()
     third_user(at, 2)  # first runs compile and cache
     alone = third_user(at, 8)
     print(f"third user, playground alone:          {summary(alone)}")
 
-    config = TrainConfig(model="lenet5", dataset="mnist", epochs=args.epochs, batch_size=64, lr=0.003,
-                         train_size=args.train_size)
+    config = TrainConfig(
+        model="lenet5", dataset="mnist", epochs=args.epochs, batch_size=64, lr=0.003, train_size=args.train_size
+    )
     stop, t0 = threading.Event(), time.perf_counter()
     running = [jobs.REGISTRY.start(f"user{i}", replace(config, seed=i), train, test) for i in (1, 2)]
     timelines: list[list[tuple[float, int]]] = [[], []]
     costs: list[float] = []
-    watchers = [threading.Thread(target=watch, args=(job, stop, line, t0, costs))
-                for job, line in zip(running, timelines)]
+    watchers = [
+        threading.Thread(target=watch, args=(job, stop, line, t0, costs)) for job, line in zip(running, timelines)
+    ]
     for thread in watchers:
         thread.start()
     during: list[float] = []
@@ -115,15 +122,19 @@ def main() -> int:
         thread.join()
 
     print(f"third user, during two trainings:      {summary(during)}")
-    print(f"each watcher's poll (figures + progress): median {statistics.median(costs) * 1000:.0f} ms, "
-          f"max {max(costs) * 1000:.0f} ms ({len(costs)} polls)")
+    print(
+        f"each watcher's poll (figures + progress): median {statistics.median(costs) * 1000:.0f} ms, "
+        f"max {max(costs) * 1000:.0f} ms ({len(costs)} polls)"
+    )
     for i, (job, line) in enumerate(zip(running, timelines), 1):
         p = job.progress()
         moved = [b[1] - a[1] for a, b in zip(line, line[1:])]
         accuracy = f"{p.result.test_accuracy:.2%}" if p.result else "-"
-        print(f"training {i}: {p.status}, {p.steps_done}/{p.total_steps} steps of {args.train_size} images x "
-              f"{args.epochs} epochs, {p.samples_per_s:,.0f} images/s, test accuracy {accuracy}; "
-              f"advanced in {sum(m > 0 for m in moved)} of {len(moved)} one-second polls")
+        print(
+            f"training {i}: {p.status}, {p.steps_done}/{p.total_steps} steps of {args.train_size} images x "
+            f"{args.epochs} epochs, {p.samples_per_s:,.0f} images/s, test accuracy {accuracy}; "
+            f"advanced in {sum(m > 0 for m in moved)} of {len(moved)} one-second polls"
+        )
     both_finished = all(job.progress().status == "finished" for job in running)
     print(f"both trainings finished: {'yes' if both_finished else 'NO'}; wall {time.perf_counter() - t0:.1f} s")
     print(f"third user always answered within {BUDGET_S:.0f} s: {'yes' if max(during) < BUDGET_S else 'NO'}")

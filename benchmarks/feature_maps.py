@@ -73,8 +73,7 @@ def measure(at: AppTest, change) -> tuple[float, float, float]:
         change(k)
         at.run()
         assert not at.exception, at.exception
-    return (statistics.median(w for w, _ in RUNS), statistics.median(c for _, c in RUNS),
-            FORWARD_PASSES[0] / REPEATS)
+    return (statistics.median(w for w, _ in RUNS), statistics.median(c for _, c in RUNS), FORWARD_PASSES[0] / REPEATS)
 
 
 def interactions(at: AppTest) -> list[tuple[str, tuple[float, float, float]]]:
@@ -83,14 +82,25 @@ def interactions(at: AppTest) -> list[tuple[str, tuple[float, float, float]]]:
         ("switch sample image (new image)", measure(at, lambda k: at.slider(key="fm_sample").set_value(1 + k % 10))),
         ("switch digit class", measure(at, lambda k: at.selectbox(key="fm_digit").set_value(k % 10))),
         ("shift the image 1 px", measure(at, lambda k: at.slider(key="fm_dx").set_value(k - 3))),
-        ("switch view", measure(at, lambda k: at.radio(key="fm_view").set_value(
-            ["layers", "scores", "filters", "position"][k % 4]))),
+        (
+            "switch view",
+            measure(
+                at, lambda k: at.radio(key="fm_view").set_value(["layers", "scores", "filters", "position"][k % 4])
+            ),
+        ),
     ]
     at.radio(key="fm_view").set_value("channel").run()
     rows += [
         ("close-up: change channel", measure(at, lambda k: at.slider(key="fm_channel").set_value(k))),
-        ("close-up: change layer", measure(at, lambda k: at.select_slider(key="fm_layer").set_value(
-            ["conv1", "relu1", "pool1", "conv2", "pool2"][k % 5]))),
+        (
+            "close-up: change layer",
+            measure(
+                at,
+                lambda k: at.select_slider(key="fm_layer").set_value(
+                    ["conv1", "relu1", "pool1", "conv2", "pool2"][k % 5]
+                ),
+            ),
+        ),
     ]
     at.radio(key="fm_view").set_value("pooling").run()
     rows.append(("pooling view: change channel", measure(at, lambda k: at.slider(key="fm_pool_channel").set_value(k))))
@@ -101,16 +111,25 @@ def interactions(at: AppTest) -> list[tuple[str, tuple[float, float, float]]]:
 
 OTHER_PAGES = {
     "pages/architecture.py": [
-        ("switch model", lambda at, k: at.selectbox(key="arch_model").set_value(
-            at.selectbox(key="arch_model").options[k % 2])),
-        ("why convolution: switch layer", lambda at, k: at.selectbox(key="arch_conv").set_value(
-            ["conv1", "conv2"][k % 2])),
+        (
+            "switch model",
+            lambda at, k: at.selectbox(key="arch_model").set_value(at.selectbox(key="arch_model").options[k % 2]),
+        ),
+        (
+            "why convolution: switch layer",
+            lambda at, k: at.selectbox(key="arch_conv").set_value(["conv1", "conv2"][k % 2]),
+        ),
     ],
     "pages/pooling.py": [
         ("classic 4x4: step a window", lambda at, k: at.slider(key="pool_step").set_value(1 + k % 4)),
         ("classic 4x4: max / average", lambda at, k: at.radio(key="pool_mode").set_value(["avg", "max"][k % 2])),
-        ("28x28 digit: kernel size", lambda at, k: (
-            at.radio(key="pool_source").set_value("digit"), at.number_input(key="pool_kernel").set_value(2 + k % 3))),
+        (
+            "28x28 digit: kernel size",
+            lambda at, k: (
+                at.radio(key="pool_source").set_value("digit"),
+                at.number_input(key="pool_kernel").set_value(2 + k % 3),
+            ),
+        ),
     ],
 }
 

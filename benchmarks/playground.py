@@ -47,10 +47,11 @@ def grey_step(image: np.ndarray, kernel: np.ndarray, position: int, **settings) 
     if small:
         built += [figs.input_figure(result, win), figs.output_figure(result.output[0], position)]
     else:
-        built += [figs.overview_figure(result, win),
-                  figs.input_figure(result, win, crop=figs.window_crop(result, win)),
-                  figs.output_figure(result.output[0], position,
-                                     crop=figs.output_crop(result.output.shape[1:], position))]
+        built += [
+            figs.overview_figure(result, win),
+            figs.input_figure(result, win, crop=figs.window_crop(result, win)),
+            figs.output_figure(result.output[0], position, crop=figs.output_crop(result.output.shape[1:], position)),
+        ]
     [pio.to_json(f, validate=False) for f in built]
     conv.window_equation(win)
 
@@ -60,8 +61,12 @@ def colour_page(image: np.ndarray, position: int, **settings) -> None:
     result = conv.convolve(image, weight, bias, **settings)
     win = conv.window(result, position, 1)
     crop = None if max(result.padded.shape[1:]) <= 15 else figs.window_crop(result, win)
-    built = [figs.channel_sum_figure(result, 1), figs.volume_figure(result),
-             figs.output_figure(result.output[1], position), figs.channel_step_figure(result, win, crop)]
+    built = [
+        figs.channel_sum_figure(result, 1),
+        figs.volume_figure(result),
+        figs.output_figure(result.output[1], position),
+        figs.channel_step_figure(result, win, crop),
+    ]
     [pio.to_json(f, validate=False) for f in built]
 
 
@@ -74,13 +79,17 @@ def library_figures() -> list[tuple[str, float]]:
     return [
         ("5x5 worked example, one step", timed_ms(lambda: grey_step(seed, x, 4))),
         ("28x28 digit, one step (overview + zoom)", timed_ms(lambda: grey_step(digit, sobel, 300, padding=1))),
-        ("28x28 digit, reflect pad 3, dilation 2", timed_ms(
-            lambda: grey_step(digit, sobel, 300, padding=3, dilation=2, padding_mode="reflect"))),
+        (
+            "28x28 digit, reflect pad 3, dilation 2",
+            timed_ms(lambda: grey_step(digit, sobel, 300, padding=3, dilation=2, padding_mode="reflect")),
+        ),
         ("64x64 grey upload, 7x7 kernel", timed_ms(lambda: grey_step(photo[0], np.ones((7, 7)), 1000, padding=3))),
         ("RGB 5x5x3 volume, 3 filters", timed_ms(lambda: colour_page(rgb_seed, 4, padding=1, stride=2))),
         ("RGB 64x64x3 upload, 3 filters", timed_ms(lambda: colour_page(photo, 2000, padding=1))),
-        ("convolve only, 64x64x3 x 3 filters", timed_ms(
-            lambda: conv.convolve(photo, examples.rgb_bank(examples.DEFAULT_RGB_FILTERS)[0], padding=1))),
+        (
+            "convolve only, 64x64x3 x 3 filters",
+            timed_ms(lambda: conv.convolve(photo, examples.rgb_bank(examples.DEFAULT_RGB_FILTERS)[0], padding=1)),
+        ),
     ]
 
 
@@ -104,8 +113,10 @@ def apptest_reruns() -> list[tuple[str, float]]:
     rows = [
         ("worked example: Next step", timed(lambda k: at.button(key="step_next").click())),
         ("worked example: padding", timed(lambda k: at.number_input(key="padding").set_value(k % 3))),
-        ("worked example: kernel", timed(lambda k: at.selectbox(key="kernel_name").set_value(
-            ["Sobel x", "Sharpen", "Box blur"][k % 3]))),
+        (
+            "worked example: kernel",
+            timed(lambda k: at.selectbox(key="kernel_name").set_value(["Sobel x", "Sharpen", "Box blur"][k % 3])),
+        ),
     ]
     at.radio(key="input_source").set_value("Sample digit").run()
     rows += [
@@ -126,15 +137,19 @@ def report(title: str, rows: list[tuple[str, tuple[float, float]]]) -> None:
 
 
 def main() -> int:
-    print(f"Convolution playground: median ms per widget change (load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores)")
+    print(
+        f"Convolution playground: median ms per widget change (load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores)"
+    )
     print(f"{'':<48} {'wall':>8} {'CPU':>8}")
     library = library_figures()
     report("cnnviz calls + figure JSON for one rerun", library)
     report("whole page rerun in AppTest (Streamlit and its test harness included)", apptest_reruns())
     worst = max(cpu for _, (_, cpu) in library)
-    print(f"slowest cnnviz work per change: {worst:.1f} ms CPU (budget {BUDGET_MS} ms): "
-          + ("OK" if worst < BUDGET_MS else "OVER BUDGET"))
+    print(
+        f"slowest cnnviz work per change: {worst:.1f} ms CPU (budget {BUDGET_MS} ms): "
+        + ("OK" if worst < BUDGET_MS else "OVER BUDGET")
+    )
     return 0
 
 

@@ -32,8 +32,7 @@ RUNS = 60
 def canvas_drawing() -> np.ndarray:
     """A 7 drawn with a 22 px pen, as the canvas component hands it over (RGBA, transparent page)."""
     layer = Image.new("RGBA", (320, 320), (0, 0, 0, 0))
-    ImageDraw.Draw(layer).line([(80, 64), (240, 64), (134, 272)], fill=(0, 0, 0, 255), width=22,
-                               joint="curve")
+    ImageDraw.Draw(layer).line([(80, 64), (240, 64), (134, 272)], fill=(0, 0, 0, 255), width=22, joint="curve")
     return np.asarray(layer)
 
 
@@ -59,8 +58,10 @@ def font_accuracy(models: dict) -> None:
     with np.load(ASSETS / "font_digits.npz") as f:
         images, labels, source = f["images"], f["labels"], f["source"]
     digits = np.stack([predict.preprocess(Image.fromarray(x)).digit for x in images])
-    print(f"\nHeld-out digits: {len(labels)} ({(source == 'font').sum()} from fonts, "
-          f"{(source == 'stroke').sum()} mouse-like strokes)")
+    print(
+        f"\nHeld-out digits: {len(labels)} ({(source == 'font').sum()} from fonts, "
+        f"{(source == 'stroke').sum()} mouse-like strokes)"
+    )
     for name, model in models.items():
         with torch.no_grad():
             pred = model(to_model_input(torch.from_numpy(digits)[:, None], model.input_size)).argmax(1).numpy()
@@ -70,8 +71,10 @@ def font_accuracy(models: dict) -> None:
         for t, p in zip(labels[~ok], pred[~ok]):
             wrong[f"{t}->{p}"] = wrong.get(f"{t}->{p}", 0) + 1
         common = ", ".join(f"{k} x{v}" for k, v in sorted(wrong.items(), key=lambda kv: -kv[1])[:4])
-        print(f"{MODEL_TITLES[name]:>10}: {ok.mean() * 100:.1f}% (fonts {ok[source == 'font'].mean() * 100:.1f}%, "
-              f"strokes {ok[source == 'stroke'].mean() * 100:.1f}%) | {per_digit} | mistakes: {common}")
+        print(
+            f"{MODEL_TITLES[name]:>10}: {ok.mean() * 100:.1f}% (fonts {ok[source == 'font'].mean() * 100:.1f}%, "
+            f"strokes {ok[source == 'stroke'].mean() * 100:.1f}%) | {per_digit} | mistakes: {common}"
+        )
 
 
 def main() -> None:
@@ -88,8 +91,10 @@ def main() -> None:
     start = time.perf_counter()
     for _ in range(RUNS):
         predict.preprocess(predict.canvas_to_image(canvas_drawing()))
-    print(f"  of which preprocessing alone: {(time.perf_counter() - start) / RUNS * 1000:.1f} ms "
-          f"(digit read as {[int(predict.predict_probs(digit, m).argmax()) for m in models.values()]})")
+    print(
+        f"  of which preprocessing alone: {(time.perf_counter() - start) / RUNS * 1000:.1f} ms "
+        f"(digit read as {[int(predict.predict_probs(digit, m).argmax()) for m in models.values()]})"
+    )
     font_accuracy(models)
 
 

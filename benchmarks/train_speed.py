@@ -48,12 +48,19 @@ class Run:
         per_epoch = self.times[-1] / len(self.times)
         hit = self.reached()
         lines = [f"{self.name}"]
-        lines += [f"  epoch {i + 1}: {t:6.1f} s  test accuracy {a:.2%}"
-                  for i, (t, a) in enumerate(zip(self.times, self.accuracies))]
-        reach = (f"reached {TARGET:.1%} after {hit + 1} epoch(s) in {self.times[hit]:.1f} s"
-                 if hit is not None else f"did not reach {TARGET:.1%} in {len(self.times)} epochs")
-        lines.append(f"  {per_epoch:.1f} s/epoch; {reach}; final accuracy {self.accuracies[-1]:.2%}; "
-                     f"reading the data took {self.load_s:.1f} s (not counted)")
+        lines += [
+            f"  epoch {i + 1}: {t:6.1f} s  test accuracy {a:.2%}"
+            for i, (t, a) in enumerate(zip(self.times, self.accuracies))
+        ]
+        reach = (
+            f"reached {TARGET:.1%} after {hit + 1} epoch(s) in {self.times[hit]:.1f} s"
+            if hit is not None
+            else f"did not reach {TARGET:.1%} in {len(self.times)} epochs"
+        )
+        lines.append(
+            f"  {per_epoch:.1f} s/epoch; {reach}; final accuracy {self.accuracies[-1]:.2%}; "
+            f"reading the data took {self.load_s:.1f} s (not counted)"
+        )
         return "\n".join(lines)
 
     def time_to_target(self) -> tuple[float, bool]:
@@ -81,11 +88,9 @@ def classic(root: Path, seed: int = 0) -> Run:
     from torch.utils.data import DataLoader
     from torchvision import datasets, transforms
 
-    run = Run("(a) classic: torchvision Resize(32)+ToTensor+Normalize per sample, DataLoader batch 64, "
-              "Adam lr 1e-3")
+    run = Run("(a) classic: torchvision Resize(32)+ToTensor+Normalize per sample, DataLoader batch 64, Adam lr 1e-3")
     start = time.perf_counter()
-    tf = transforms.Compose([transforms.Resize(32), transforms.ToTensor(),
-                             transforms.Normalize((0.1307,), (0.3081,))])
+    tf = transforms.Compose([transforms.Resize(32), transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
     train_set = datasets.MNIST(str(root), train=True, download=False, transform=tf)
     test_set = datasets.MNIST(str(root), train=False, download=False, transform=tf)
     run.load_s = time.perf_counter() - start
@@ -117,8 +122,10 @@ def classic(root: Path, seed: int = 0) -> Run:
 
 def ours(config: train.TrainConfig) -> Run:
     """cnnviz's engine: uint8 tensors in memory, batched tensor preprocessing, OneCycle."""
-    run = Run(f"(b) ours: cnnviz.train, uint8 tensors, batch {config.batch_size}, Adam + OneCycle "
-              f"(peak lr {config.lr:g}, {config.epochs} epochs planned), {config.precision}")
+    run = Run(
+        f"(b) ours: cnnviz.train, uint8 tensors, batch {config.batch_size}, Adam + OneCycle "
+        f"(peak lr {config.lr:g}, {config.epochs} epochs planned), {config.precision}"
+    )
     start = time.perf_counter()
     train_split = data.load_split("mnist", train=True, download=False)
     test_split = data.load_split("mnist", train=False, download=False)
@@ -148,13 +155,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-classic", action="store_true")
     args = parser.parse_args()
-    print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"torch {torch.__version__} with {torch.get_num_threads()} threads, "
-          f"load average before {os.getloadavg()[0]:.2f}", flush=True)
-    config = train.TrainConfig(model="lenet5", epochs=args.epochs, batch_size=args.batch_size,
-                               lr=args.lr, optimizer="adam", schedule="onecycle", device="cpu",
-                               precision=args.precision, channels_last=args.channels_last,
-                               seed=args.seed)
+    print(
+        f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"torch {torch.__version__} with {torch.get_num_threads()} threads, "
+        f"load average before {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    config = train.TrainConfig(
+        model="lenet5",
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer="adam",
+        schedule="onecycle",
+        device="cpu",
+        precision=args.precision,
+        channels_last=args.channels_last,
+        seed=args.seed,
+    )
     mine = ours(config)
     print(mine.report(), flush=True)
     if args.skip_classic:
@@ -166,8 +184,7 @@ def main() -> None:
     print(f"load average after {os.getloadavg()[0]:.2f}")
     a, b = mine.time_to_target()[0], theirs.time_to_target()[0]
     prefix = "" if theirs.reached() is not None else ">"
-    print(f"time-to-{TARGET:.1%}: ours {_seconds(mine)}, classic {_seconds(theirs)}, "
-          f"speedup {prefix}{b / a:.1f}x")
+    print(f"time-to-{TARGET:.1%}: ours {_seconds(mine)}, classic {_seconds(theirs)}, speedup {prefix}{b / a:.1f}x")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Command line: train a model with the app's engine and write weights + card, or evaluate weights.
 
-    python -m cnnviz train --model lenet5 --dataset mnist --epochs 3 --device auto --out runs/lenet5
-    python -m cnnviz evaluate --model lenet5            # the shipped weights in assets/
+python -m cnnviz train --model lenet5 --dataset mnist --epochs 3 --device auto --out runs/lenet5
+python -m cnnviz evaluate --model lenet5            # the shipped weights in assets/
 """
 
 from __future__ import annotations
@@ -26,15 +26,17 @@ def _parser() -> argparse.ArgumentParser:
     defaults = train.TrainConfig()
     t = sub.add_parser("train", help="train a model and write NAME.safetensors + NAME.json")
     t.add_argument("--model", choices=list(models.MODELS), default=defaults.model)
-    t.add_argument("--dataset", choices=list(data.DATASETS), default=None,
-                   help="default: the model's own dataset")
+    t.add_argument("--dataset", choices=list(data.DATASETS), default=None, help="default: the model's own dataset")
     t.add_argument("--epochs", type=int, default=defaults.epochs)
     t.add_argument("--batch-size", type=int, default=defaults.batch_size)
     t.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate")
     t.add_argument("--optimizer", choices=train.OPTIMIZERS, default=defaults.optimizer)
     t.add_argument("--schedule", choices=("onecycle", "constant"), default=defaults.schedule)
-    t.add_argument("--augment", action="store_true", help="random shifts, scales, rotations, "
-                   "shear, elastic distortion and stroke thickness (for real-world digits)")
+    t.add_argument(
+        "--augment",
+        action="store_true",
+        help="random shifts, scales, rotations, shear, elastic distortion and stroke thickness (for real-world digits)",
+    )
     t.add_argument("--seed", type=int, default=defaults.seed)
     t.add_argument("--train-size", type=int, default=None, help="train on a random subset")
     t.add_argument("--test-size", type=int, default=None, help="evaluate on a random subset")
@@ -65,21 +67,26 @@ class ProgressBar:
     def step(self, r: train.StepRecord, epochs: int) -> None:
         now, tenth = time.monotonic(), int(r.progress * 10)
         if (self.live and now - self.last_draw < 0.1 and r.progress < 1) or (
-                not self.live and tenth == self.last_tenth):
+            not self.live and tenth == self.last_tenth
+        ):
             return
         self.last_draw, self.last_tenth = now, tenth
         filled = int(r.progress * self.width)
-        line = (f"epoch {r.epoch}/{epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
-                f"{r.progress:4.0%} loss {r.loss:.3f} acc {r.accuracy:.1%} "
-                f"{r.samples_per_s:,.0f} img/s ETA {r.eta:4.0f}s")
+        line = (
+            f"epoch {r.epoch}/{epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
+            f"{r.progress:4.0%} loss {r.loss:.3f} acc {r.accuracy:.1%} "
+            f"{r.samples_per_s:,.0f} img/s ETA {r.eta:4.0f}s"
+        )
         self.stream.write(("\r" + line) if self.live else line + "\n")
         self.stream.flush()
 
     def epoch(self, r: train.EpochRecord, epochs: int) -> None:
         prefix = "\n" if self.live else ""
-        self.stream.write(f"{prefix}epoch {r.epoch}/{epochs}: train loss {r.train_loss:.4f} "
-                          f"acc {r.train_accuracy:.2%} | test loss {r.test_loss:.4f} "
-                          f"acc {r.test_accuracy:.2%} | {r.elapsed:.1f}s\n")
+        self.stream.write(
+            f"{prefix}epoch {r.epoch}/{epochs}: train loss {r.train_loss:.4f} "
+            f"acc {r.train_accuracy:.2%} | test loss {r.test_loss:.4f} "
+            f"acc {r.test_accuracy:.2%} | {r.elapsed:.1f}s\n"
+        )
         self.stream.flush()
 
 
@@ -89,38 +96,68 @@ def _device_name(device: torch.device) -> str:
     return platform.processor() or platform.machine()
 
 
-def _card(config: train.TrainConfig, last: train.EpochRecord, history: list[float],
-          device: torch.device, command: str, test_size: int) -> dict[str, Any]:
+def _card(
+    config: train.TrainConfig,
+    last: train.EpochRecord,
+    history: list[float],
+    device: torch.device,
+    command: str,
+    test_size: int,
+) -> dict[str, Any]:
     """Everything needed to trust and reproduce the weights."""
     return {
-        "model": config.model, "dataset": config.dataset, "epochs": config.epochs,
-        "optimizer": config.optimizer, "lr": config.lr, "schedule": config.schedule,
-        "batch_size": config.batch_size, "seed": config.seed, "augment": config.augment,
-        "precision": config.precision, "train_size": config.train_size, "test_size": test_size,
-        "test_accuracy": round(last.test_accuracy, 5), "test_loss": round(last.test_loss, 5),
+        "model": config.model,
+        "dataset": config.dataset,
+        "epochs": config.epochs,
+        "optimizer": config.optimizer,
+        "lr": config.lr,
+        "schedule": config.schedule,
+        "batch_size": config.batch_size,
+        "seed": config.seed,
+        "augment": config.augment,
+        "precision": config.precision,
+        "train_size": config.train_size,
+        "test_size": test_size,
+        "test_accuracy": round(last.test_accuracy, 5),
+        "test_loss": round(last.test_loss, 5),
         "test_accuracy_per_epoch": [round(a, 5) for a in history],
         "train_seconds": round(last.elapsed, 1),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": device.type, "device_name": _device_name(device),
-        "torch": torch.__version__, "command": command,
+        "device": device.type,
+        "device_name": _device_name(device),
+        "torch": torch.__version__,
+        "command": command,
     }
 
 
 def cmd_train(args: argparse.Namespace, command: str) -> int:
     dataset = args.dataset or models.MODELS[args.model].default_dataset
     config = train.TrainConfig(
-        model=args.model, dataset=dataset, epochs=args.epochs, batch_size=args.batch_size,
-        lr=args.lr, optimizer=args.optimizer, schedule=args.schedule, train_size=args.train_size,
-        seed=args.seed, device=args.device, augment=args.augment, precision=args.precision)
+        model=args.model,
+        dataset=dataset,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        schedule=args.schedule,
+        train_size=args.train_size,
+        seed=args.seed,
+        device=args.device,
+        augment=args.augment,
+        precision=args.precision,
+    )
     device = train.resolve_device(config.device)
     download = not args.no_download
     train_split = data.load_split(dataset, train=True, root=args.data_dir, download=download)
-    test_split = data.load_split(dataset, train=False, root=args.data_dir, download=download
-                                 ).subset(args.test_size, args.seed)
+    test_split = data.load_split(dataset, train=False, root=args.data_dir, download=download).subset(
+        args.test_size, args.seed
+    )
     model = train.make_model(config)
-    print(f"Training {models.MODEL_TITLES[args.model]} on {data.DATASETS[dataset].title} "
-          f"({min(len(train_split), args.train_size or len(train_split)):,} images) on {device}",
-          file=sys.stderr)
+    print(
+        f"Training {models.MODEL_TITLES[args.model]} on {data.DATASETS[dataset].title} "
+        f"({min(len(train_split), args.train_size or len(train_split)):,} images) on {device}",
+        file=sys.stderr,
+    )
     bar, history, last = ProgressBar(sys.stderr), [], None
     for record in train.train(config, model, train_split, test_split):
         if isinstance(record, train.StepRecord):
@@ -131,8 +168,10 @@ def cmd_train(args: argparse.Namespace, command: str) -> int:
             last = record
     out = Path(args.out or f"runs/{args.model}-{dataset}.safetensors")
     path = weights.save_weights(model, out, _card(config, last, history, device, command, len(test_split)))
-    print(f"test accuracy {last.test_accuracy:.2%} on {len(test_split):,} test images; "
-          f"wrote {path} and {weights.card_path(path)}")
+    print(
+        f"test accuracy {last.test_accuracy:.2%} on {len(test_split):,} test images; "
+        f"wrote {path} and {weights.card_path(path)}"
+    )
     return 0
 
 
@@ -144,9 +183,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     loss, accuracy = train.evaluate(model.to(device), split, device)
     recorded = card.get("test_accuracy")
     note = f" (card says {recorded:.2%})" if isinstance(recorded, (int, float)) else ""
-    print(f"{models.MODEL_TITLES.get(card['model'], card['model'])} from {path}: test accuracy "
-          f"{accuracy:.2%}{note}, loss {loss:.4f} on {len(split):,} {data.DATASETS[card['dataset']].title} "
-          f"test images ({device})")
+    print(
+        f"{models.MODEL_TITLES.get(card['model'], card['model'])} from {path}: test accuracy "
+        f"{accuracy:.2%}{note}, loss {loss:.4f} on {len(split):,} {data.DATASETS[card['dataset']].title} "
+        f"test images ({device})"
+    )
     return 0
 
 

@@ -20,16 +20,16 @@ import torch.nn.functional as F
 class AugmentSettings:
     """How far each random change may go (defaults suit MNIST-style centred 20 px digits)."""
 
-    shift: float = 0.08        # fraction of the image side, each direction
+    shift: float = 0.08  # fraction of the image side, each direction
     scale: tuple[float, float] = (0.85, 1.12)
-    rotate: float = 12.0       # degrees, each direction
-    shear: float = 0.15        # tan of the shear angle, each direction
-    aspect: float = 0.12       # relative squeeze of one axis, each direction
-    elastic: float = 0.035     # displacement amplitude as a fraction of the side
-    elastic_grid: int = 4      # control points per side of the elastic field
+    rotate: float = 12.0  # degrees, each direction
+    shear: float = 0.15  # tan of the shear angle, each direction
+    aspect: float = 0.12  # relative squeeze of one axis, each direction
+    elastic: float = 0.035  # displacement amplitude as a fraction of the side
+    elastic_grid: int = 4  # control points per side of the elastic field
     stroke: tuple[float, float] = (-0.6, 1.0)  # <0 blends towards an erosion, >0 a dilation
-    gain: tuple[float, float] = (0.9, 1.6)     # ink contrast multiplier, clipped to [0, 1]
-    flag: float = 0.4          # share of the images marked as 1s that get a lead-in flag
+    gain: tuple[float, float] = (0.9, 1.6)  # ink contrast multiplier, clipped to [0, 1]
+    flag: float = 0.4  # share of the images marked as 1s that get a lead-in flag
     flag_length: tuple[float, float] = (0.15, 0.45)  # flag length over the digit's height
     flag_angle: tuple[float, float] = (30.0, 65.0)  # degrees below horizontal, pointing left (a 7's bar is level)
 
@@ -37,13 +37,11 @@ class AugmentSettings:
 DEFAULT = AugmentSettings()
 
 
-def _uniform(n: int, low: float, high: float, generator: torch.Generator, device: torch.device
-             ) -> torch.Tensor:
+def _uniform(n: int, low: float, high: float, generator: torch.Generator, device: torch.device) -> torch.Tensor:
     return torch.rand(n, generator=generator, device=device) * (high - low) + low
 
 
-def random_affine(n: int, settings: AugmentSettings, generator: torch.Generator,
-                  device: torch.device) -> torch.Tensor:
+def random_affine(n: int, settings: AugmentSettings, generator: torch.Generator, device: torch.device) -> torch.Tensor:
     """(n, 2, 3) matrices for affine_grid: output coordinates -> input coordinates."""
     angle = _uniform(n, -settings.rotate, settings.rotate, generator, device) * (math.pi / 180)
     scale = _uniform(n, *settings.scale, generator, device)
@@ -53,8 +51,13 @@ def random_affine(n: int, settings: AugmentSettings, generator: torch.Generator,
     cos, sin = torch.cos(angle), torch.sin(angle)
     # Forward map: scale each axis, shear, rotate, shift. Sampling needs its inverse.
     sx, sy = scale * (1 + aspect), scale * (1 - aspect)
-    a = torch.stack([torch.stack([cos * sx, cos * shear * sy - sin * sy], -1),
-                     torch.stack([sin * sx, sin * shear * sy + cos * sy], -1)], -2)
+    a = torch.stack(
+        [
+            torch.stack([cos * sx, cos * shear * sy - sin * sy], -1),
+            torch.stack([sin * sx, sin * shear * sy + cos * sy], -1),
+        ],
+        -2,
+    )
     inv = torch.linalg.inv(a)
     return torch.cat([inv, -(inv @ shift.unsqueeze(-1))], dim=-1)
 
@@ -67,8 +70,9 @@ def _cubic_basis(points: int, size: int, device: torch.device) -> torch.Tensor:
     return basis.view(points, size).T.contiguous().to(device)
 
 
-def sampling_grid(theta: torch.Tensor, size: tuple[int, int], settings: AugmentSettings,
-                  generator: torch.Generator) -> torch.Tensor:
+def sampling_grid(
+    theta: torch.Tensor, size: tuple[int, int], settings: AugmentSettings, generator: torch.Generator
+) -> torch.Tensor:
     """grid_sample coordinates (n, H, W, 2): the affine map plus a smooth elastic displacement."""
     n, device = theta.shape[0], theta.device
     h, w = size
@@ -99,8 +103,9 @@ def stroke_width(x: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:
     return x + amount.abs() * (target - x)
 
 
-def _segment_distance(h: int, w: int, start: tuple[torch.Tensor, torch.Tensor],
-                      end: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+def _segment_distance(
+    h: int, w: int, start: tuple[torch.Tensor, torch.Tensor], end: tuple[torch.Tensor, torch.Tensor]
+) -> torch.Tensor:
     """(n, h, w) distance from every pixel centre to each image's line segment start -> end (x, y)."""
     n = start[0].shape[0]
     x0, y0 = (v.view(n, 1, 1) for v in start)
@@ -111,8 +116,9 @@ def _segment_distance(h: int, w: int, start: tuple[torch.Tensor, torch.Tensor],
     return torch.hypot(xs - x0 - t * dx, ys - y0 - t * dy)
 
 
-def add_flags(x: torch.Tensor, chosen: torch.Tensor, settings: AugmentSettings,
-              generator: torch.Generator) -> torch.Tensor:
+def add_flags(
+    x: torch.Tensor, chosen: torch.Tensor, settings: AugmentSettings, generator: torch.Generator
+) -> torch.Tensor:
     """Draw the diagonal lead-in stroke that many people start a 1 with on the chosen images.
 
     MNIST's 1s are mostly bare strokes, so without this a 1 with a long flag reads as a 7. The flag
@@ -136,8 +142,9 @@ def add_flags(x: torch.Tensor, chosen: torch.Tensor, settings: AugmentSettings,
     return torch.where(draw, torch.maximum(x, stroke), x)
 
 
-def augment(x: torch.Tensor, generator: torch.Generator,
-            settings: AugmentSettings = DEFAULT, ones: torch.Tensor | None = None) -> torch.Tensor:
+def augment(
+    x: torch.Tensor, generator: torch.Generator, settings: AugmentSettings = DEFAULT, ones: torch.Tensor | None = None
+) -> torch.Tensor:
     """Randomly moved, resized, rotated, sheared, warped, thickened/thinned copies of a batch.
 
     ``x`` is float (N, C, H, W) in [0, 1] with a black background; ``generator`` lives on x's device
@@ -149,8 +156,9 @@ def augment(x: torch.Tensor, generator: torch.Generator,
         chosen = ones & (torch.rand(n, generator=generator, device=x.device) < settings.flag)
         x = add_flags(x, chosen, settings, generator)
     theta = random_affine(n, settings, generator, x.device).to(x.dtype)
-    out = F.grid_sample(x, sampling_grid(theta, (h, w), settings, generator),
-                        mode="bilinear", padding_mode="zeros", align_corners=False)
+    out = F.grid_sample(
+        x, sampling_grid(theta, (h, w), settings, generator), mode="bilinear", padding_mode="zeros", align_corners=False
+    )
     out = stroke_width(out, _uniform(n, *settings.stroke, generator, x.device))
     gain = _uniform(n, *settings.gain, generator, x.device).view(n, 1, 1, 1).to(x.dtype)
     return (out * gain).clamp_(0.0, 1.0)

@@ -47,8 +47,9 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, 
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def pool_output_size(size: int, kernel: int, stride: int | None = None, padding: int = 0,
-                     dilation: int = 1, ceil_mode: bool = False) -> int:
+def pool_output_size(
+    size: int, kernel: int, stride: int | None = None, padding: int = 0, dilation: int = 1, ceil_mode: bool = False
+) -> int:
     """Output length of max/avg pooling along one axis, as torch.nn.functional.max_pool2d computes it."""
     stride = kernel if stride is None else stride
     _check_positive(input_size=size, kernel_size=kernel, stride=stride, dilation=dilation)
@@ -67,8 +68,9 @@ def pool_output_size(size: int, kernel: int, stride: int | None = None, padding:
     return out
 
 
-def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
-                               output_padding: int = 0, dilation: int = 1) -> int:
+def conv_transpose_output_size(
+    size: int, kernel: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> int:
     """Output length of a transposed convolution along one axis, as conv_transpose2d computes it."""
     _check_positive(input_size=size, kernel_size=kernel, stride=stride, dilation=dilation)
     _check_non_negative(padding=padding, output_padding=output_padding)
@@ -89,28 +91,35 @@ def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, padding:
 
 def conv_output_formula(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> str:
     """LaTeX of the convolution size formula with the numbers substituted (and the result when valid)."""
-    body = (rf"\left\lfloor \frac{{{size} + 2\cdot {padding} - {dilation}\cdot({kernel}-1) - 1}}"
-            rf"{{{stride}}} \right\rfloor + 1")
+    body = (
+        rf"\left\lfloor \frac{{{size} + 2\cdot {padding} - {dilation}\cdot({kernel}-1) - 1}}"
+        rf"{{{stride}}} \right\rfloor + 1"
+    )
     return body + _result(lambda: conv_output_size(size, kernel, stride, padding, dilation))
 
 
-def pool_output_formula(size: int, kernel: int, stride: int | None = None, padding: int = 0,
-                        dilation: int = 1, ceil_mode: bool = False) -> str:
+def pool_output_formula(
+    size: int, kernel: int, stride: int | None = None, padding: int = 0, dilation: int = 1, ceil_mode: bool = False
+) -> str:
     """LaTeX of the pooling size formula (floor or ceil) with the numbers substituted."""
     stride = kernel if stride is None else stride
     left, right = (r"\lceil", r"\rceil") if ceil_mode else (r"\lfloor", r"\rfloor")
-    body = (rf"\left{left} \frac{{{size} + 2\cdot {padding} - {dilation}\cdot({kernel}-1) - 1}}"
-            rf"{{{stride}}} \right{right} + 1")
+    body = (
+        rf"\left{left} \frac{{{size} + 2\cdot {padding} - {dilation}\cdot({kernel}-1) - 1}}"
+        rf"{{{stride}}} \right{right} + 1"
+    )
     return body + _result(lambda: pool_output_size(size, kernel, stride, padding, dilation, ceil_mode))
 
 
-def conv_transpose_output_formula(size: int, kernel: int, stride: int = 1, padding: int = 0,
-                                  output_padding: int = 0, dilation: int = 1) -> str:
+def conv_transpose_output_formula(
+    size: int, kernel: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> str:
     """LaTeX of the transposed-convolution size formula with the numbers substituted."""
-    body = (rf"({size}-1)\cdot {stride} - 2\cdot {padding} + {dilation}\cdot({kernel}-1) "
-            rf"+ {output_padding} + 1")
-    return body + _result(
-        lambda: conv_transpose_output_size(size, kernel, stride, padding, output_padding, dilation))
+    body = (
+        rf"({size}-1)\cdot {stride} - 2\cdot {padding} + {dilation}\cdot({kernel}-1) "
+        rf"+ {output_padding} + 1"
+    )
+    return body + _result(lambda: conv_transpose_output_size(size, kernel, stride, padding, output_padding, dilation))
 
 
 def _result(compute) -> str:
@@ -210,9 +219,16 @@ def _as_fckk(weight: np.ndarray, channels: int) -> np.ndarray:
     return weight
 
 
-def convolve(image: np.ndarray, weight: np.ndarray, bias: float | np.ndarray | None = None, *,
-             stride: int = 1, padding: int = 0, dilation: int = 1,
-             padding_mode: str = "zeros") -> Convolution:
+def convolve(
+    image: np.ndarray,
+    weight: np.ndarray,
+    bias: float | np.ndarray | None = None,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    padding_mode: str = "zeros",
+) -> Convolution:
     """Convolve (cross-correlate, like PyTorch) an H×W or C×H×W input with a 2-D kernel or F×C×kh×kw filters."""
     x = _as_chw(image)
     w = _as_fckk(weight, x.shape[0])
@@ -225,13 +241,11 @@ def convolve(image: np.ndarray, weight: np.ndarray, bias: float | np.ndarray | N
     return Convolution(padded, w, b.copy(), stride, padding, dilation, padding_mode, output)
 
 
-def _taps(padded: np.ndarray, kernel: tuple[int, int], stride: int, dilation: int,
-          out: tuple[int, int]) -> np.ndarray:
+def _taps(padded: np.ndarray, kernel: tuple[int, int], stride: int, dilation: int, out: tuple[int, int]) -> np.ndarray:
     """A (C, out_h, out_w, kh, kw) view of the input under every window's taps (no copy)."""
     span = (dilation * (kernel[0] - 1) + 1, dilation * (kernel[1] - 1) + 1)
     views = sliding_window_view(padded, span, axis=(1, 2))  # (C, H', W', span_h, span_w)
-    return views[:, : (out[0] - 1) * stride + 1 : stride, : (out[1] - 1) * stride + 1 : stride,
-                 ::dilation, ::dilation]
+    return views[:, : (out[0] - 1) * stride + 1 : stride, : (out[1] - 1) * stride + 1 : stride, ::dilation, ::dilation]
 
 
 def channel_contributions(conv: Convolution, filter: int = 0) -> np.ndarray:
@@ -251,8 +265,20 @@ def window(conv: Convolution, position: int, filter: int = 0) -> Window:
     products = patch * kernel
     channel_sums = products.sum(axis=(1, 2))
     bias = float(conv.bias[filter])
-    return Window(position, row, col, filter, rows, cols, patch, kernel, products, channel_sums,
-                  bias, float(channel_sums.sum() + bias))
+    return Window(
+        position,
+        row,
+        col,
+        filter,
+        rows,
+        cols,
+        patch,
+        kernel,
+        products,
+        channel_sums,
+        bias,
+        float(channel_sums.sum() + bias),
+    )
 
 
 def format_number(value: float) -> str:
@@ -266,8 +292,11 @@ def format_number(value: float) -> str:
 def window_equation(win: Window, channel: int | None = None, max_terms: int = 49) -> str:
     """The multiply-and-sum written out with the actual numbers, e.g. `(1×-1) + (0×0) + 0.5 = 4`."""
     channels = range(win.patch.shape[0]) if channel is None else [channel]
-    terms = [f"({format_number(p)}×{format_number(k)})"
-             for c in channels for p, k in zip(win.patch[c].ravel(), win.kernel[c].ravel())]
+    terms = [
+        f"({format_number(p)}×{format_number(k)})"
+        for c in channels
+        for p, k in zip(win.patch[c].ravel(), win.kernel[c].ravel())
+    ]
     if len(terms) > max_terms:
         terms = terms[: max_terms - 1] + [f"… {len(terms) - max_terms + 1} more"]
     total = win.channel_sums[channel] if channel is not None else win.value

@@ -38,16 +38,22 @@ DIGITS = tuple(str(d) for d in range(10))
 DATASETS: dict[str, DatasetInfo] = {
     "mnist": DatasetInfo("mnist", "MNIST digits", 1, 28, DIGITS, (0.1307,), (0.3081,)),
     "fashion": DatasetInfo(
-        "fashion", "Fashion-MNIST", 1, 28,
-        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
-        (0.2860,), (0.3530,),
+        "fashion",
+        "Fashion-MNIST",
+        1,
+        28,
+        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+        (0.2860,),
+        (0.3530,),
     ),
     "cifar10": DatasetInfo(
-        "cifar10", "CIFAR-10", 3, 32,
-        ("airplane", "automobile", "bird", "cat", "deer",
-         "dog", "frog", "horse", "ship", "truck"),
-        (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616),
+        "cifar10",
+        "CIFAR-10",
+        3,
+        32,
+        ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+        (0.4914, 0.4822, 0.4465),
+        (0.2470, 0.2435, 0.2616),
     ),
 }
 IDX_FILES = {
@@ -101,7 +107,7 @@ def _read_idx(path: Path) -> np.ndarray:
     ndim = raw[3] if len(raw) >= 4 else 0
     if len(raw) < 4 + 4 * ndim or raw[:3] != b"\x00\x00\x08" or ndim == 0:
         raise DatasetMissingError(f"{path} is not an uint8 IDX file; replace it with a fresh copy.")
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     offset = 4 + 4 * ndim
     if len(raw) - offset < int(np.prod(dims)):
         raise DatasetMissingError(f"{path} is truncated; replace it with a fresh copy.")
@@ -160,13 +166,19 @@ def _load_idx_split(name: str, train: bool, root: Path) -> tuple[np.ndarray, np.
 class _ArrayUnpickler(pickle.Unpickler):
     """Unpickles only plain containers and numpy arrays: CIFAR-10's official format, nothing else."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype")}
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+    }
 
     def find_class(self, module: str, name: str):
         if (module, name) not in self.ALLOWED:
-            raise DatasetMissingError(f"A CIFAR-10 batch file refers to {module}.{name}; it is not "
-                                      "the official dataset. Replace it with a fresh copy.")
+            raise DatasetMissingError(
+                f"A CIFAR-10 batch file refers to {module}.{name}; it is not "
+                "the official dataset. Replace it with a fresh copy."
+            )
         return super().find_class(module, name)
 
 
@@ -194,8 +206,10 @@ def is_available(name: str, root: str | os.PathLike | None = None) -> bool:
     """Whether both splits of the dataset are on disk (no download attempted)."""
     root_path = data_dir(root)
     if name == "cifar10":
-        return _load_cifar_split(False, root_path) is not None and (
-            root_path / "cifar-10-batches-py" / "data_batch_5").is_file()
+        return (
+            _load_cifar_split(False, root_path) is not None
+            and (root_path / "cifar-10-batches-py" / "data_batch_5").is_file()
+        )
     folders = _idx_folders(name, root_path)
     return all(_find_idx(folders, stem) for pair in IDX_FILES.values() for stem in pair)
 
@@ -223,8 +237,7 @@ def _cached_split(name: str, train: bool, root: Path, download: bool) -> Split:
     return Split(torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels), DATASETS[name])
 
 
-def load_split(name: str, train: bool, root: str | os.PathLike | None = None,
-               download: bool = True) -> Split:
+def load_split(name: str, train: bool, root: str | os.PathLike | None = None, download: bool = True) -> Split:
     """One split as uint8 tensors, read once per process (cached)."""
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")

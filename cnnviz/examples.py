@@ -29,21 +29,43 @@ def _rgb_volume() -> np.ndarray:
     return np.random.default_rng(231).integers(0, 3, size=(3, 5, 5)).astype(np.float64)
 
 
-SEEDS: dict[str, Seed] = {s.name: s for s in [
-    Seed("Classic 5×5 worked example",
-         np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]], float),
-         "Worked example (X)", 0, 1,
-         "A 5×5 binary image and a 3×3 kernel give a 3×3 output: each cell adds the pixels under the X."),
-    Seed("Vertical edge 6×6",
-         np.array([[10, 10, 10, 0, 0, 0]] * 6, float), "Prewitt x", 0, 1,
-         "Bright left half, dark right half: the edge kernel fires only on the two middle columns."),
-    Seed("Bright square 7×7",
-         np.pad(np.full((3, 3), 9.0), 2), "Laplacian (4-neighbour)", 1, 1,
-         "A square on a dark background: the Laplacian outlines it and is zero inside and outside."),
-    Seed("RGB volume 5×5×3",
-         _rgb_volume(), "Sobel x", 1, 2,
-         "A 3-channel input like a colour image: every filter has one 3×3 slice per channel and adds them up."),
-]}
+SEEDS: dict[str, Seed] = {
+    s.name: s
+    for s in [
+        Seed(
+            "Classic 5×5 worked example",
+            np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]], float),
+            "Worked example (X)",
+            0,
+            1,
+            "A 5×5 binary image and a 3×3 kernel give a 3×3 output: each cell adds the pixels under the X.",
+        ),
+        Seed(
+            "Vertical edge 6×6",
+            np.array([[10, 10, 10, 0, 0, 0]] * 6, float),
+            "Prewitt x",
+            0,
+            1,
+            "Bright left half, dark right half: the edge kernel fires only on the two middle columns.",
+        ),
+        Seed(
+            "Bright square 7×7",
+            np.pad(np.full((3, 3), 9.0), 2),
+            "Laplacian (4-neighbour)",
+            1,
+            1,
+            "A square on a dark background: the Laplacian outlines it and is zero inside and outside.",
+        ),
+        Seed(
+            "RGB volume 5×5×3",
+            _rgb_volume(),
+            "Sobel x",
+            1,
+            2,
+            "A 3-channel input like a colour image: every filter has one 3×3 slice per channel and adds them up.",
+        ),
+    ]
+}
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,10 @@ def load_image(data: bytes) -> Image.Image:
     if not data:
         raise ImageInputError("The file is empty. Upload a PNG, JPEG, GIF, WebP or BMP image.")
     if len(data) > MAX_BYTES:
-        raise ImageInputError(f"The file is {len(data) / 2**20:.1f} MB; images up to "
-                              f"{MAX_BYTES // 2**20} MB are accepted. Save a smaller copy and try again.")
+        raise ImageInputError(
+            f"The file is {len(data) / 2**20:.1f} MB; images up to "
+            f"{MAX_BYTES // 2**20} MB are accepted. Save a smaller copy and try again."
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = _open(data)
@@ -40,8 +42,9 @@ def load_image(data: bytes) -> Image.Image:
             image.load()
             image = ImageOps.exif_transpose(image)
         except Exception as exc:  # decoders raise OSError, SyntaxError, ValueError, EOFError, ...
-            raise ImageInputError("The image is truncated or corrupt and could not be decoded. "
-                                  "Export it again and re-upload it.") from exc
+            raise ImageInputError(
+                "The image is truncated or corrupt and could not be decoded. Export it again and re-upload it."
+            ) from exc
     return _to_plain_mode(image)
 
 
@@ -53,10 +56,10 @@ def _open(data: bytes) -> Image.Image:
         raise ImageInputError(_too_many_pixels_message()) from exc
     except Exception as exc:  # UnidentifiedImageError and header parse errors of every kind
         if _png_declares_no_area(data):
-            raise ImageInputError("The image has a width or height of 0 pixels: there is nothing "
-                                  "to look at.") from exc
-        raise ImageInputError("This file is not an image the app can read. Upload a PNG, JPEG, "
-                              "GIF, WebP or BMP file.") from exc
+            raise ImageInputError("The image has a width or height of 0 pixels: there is nothing to look at.") from exc
+        raise ImageInputError(
+            "This file is not an image the app can read. Upload a PNG, JPEG, GIF, WebP or BMP file."
+        ) from exc
 
 
 def _png_declares_no_area(data: bytes) -> bool:
@@ -67,8 +70,10 @@ def _png_declares_no_area(data: bytes) -> bool:
 
 
 def _too_many_pixels_message() -> str:
-    return (f"The image has too many pixels (more than {MAX_PIXELS / 1e6:.0f} million). "
-            "A digit needs far fewer: shrink it and upload it again.")
+    return (
+        f"The image has too many pixels (more than {MAX_PIXELS / 1e6:.0f} million). "
+        "A digit needs far fewer: shrink it and upload it again."
+    )
 
 
 def _check_size(size: tuple[int, int]) -> None:

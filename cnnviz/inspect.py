@@ -86,12 +86,17 @@ def layer_table(model: LayeredCNN) -> list[LayerInfo]:
     rows = []
     for name, layer in probe.layers.named_children():
         y = layer(x)
-        rows.append(LayerInfo(
-            name=name, kind=type(layer).__name__, description=describe(layer),
-            input_shape=tuple(x.shape[1:]), output_shape=tuple(y.shape[1:]),
-            params=sum(p.numel() for p in layer.parameters()),
-            macs=layer_macs(layer, tuple(y.shape[1:])),
-        ))
+        rows.append(
+            LayerInfo(
+                name=name,
+                kind=type(layer).__name__,
+                description=describe(layer),
+                input_shape=tuple(x.shape[1:]),
+                output_shape=tuple(y.shape[1:]),
+                params=sum(p.numel() for p in layer.parameters()),
+                macs=layer_macs(layer, tuple(y.shape[1:])),
+            )
+        )
         x = y
     return rows
 
@@ -129,9 +134,27 @@ def shape_text(shape: tuple[int, ...]) -> str:
 def table_rows(rows: list[LayerInfo]) -> list[dict]:
     """The layer table as display rows, with a totals row at the bottom."""
     params, macs = totals(rows)
-    table = [{"layer": r.name, "type": r.kind, "settings": r.description,
-              "output shape": shape_text(r.output_shape), "parameters": r.params,
-              "share of parameters": r.params / params if params else 0.0, "MACs": r.macs} for r in rows]
-    table.append({"layer": "Total", "type": "", "settings": f"{len(rows)} layers", "output shape": "",
-                  "parameters": params, "share of parameters": 1.0, "MACs": macs})
+    table = [
+        {
+            "layer": r.name,
+            "type": r.kind,
+            "settings": r.description,
+            "output shape": shape_text(r.output_shape),
+            "parameters": r.params,
+            "share of parameters": r.params / params if params else 0.0,
+            "MACs": r.macs,
+        }
+        for r in rows
+    ]
+    table.append(
+        {
+            "layer": "Total",
+            "type": "",
+            "settings": f"{len(rows)} layers",
+            "output shape": "",
+            "parameters": params,
+            "share of parameters": 1.0,
+            "MACs": macs,
+        }
+    )
     return table

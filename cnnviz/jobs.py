@@ -32,8 +32,17 @@ import torch
 
 from cnnviz.data import DATASETS, Split
 from cnnviz.models import MODEL_TITLES, MODELS, LayeredCNN
-from cnnviz.train import (EpochRecord, StepRecord, TrainConfig, available_devices, confusion_matrix,
-                          evaluate, make_model, predict_split, train)
+from cnnviz.train import (
+    EpochRecord,
+    StepRecord,
+    TrainConfig,
+    available_devices,
+    confusion_matrix,
+    evaluate,
+    make_model,
+    predict_split,
+    train,
+)
 from cnnviz.weights import weights_to_bytes
 
 MAX_JOBS = int(os.environ.get("CNNVIZ_MAX_TRAININGS", "2"))
@@ -124,19 +133,29 @@ def config_problems(config: TrainConfig, datasets: list[str]) -> list[str]:
     """Why a config cannot be trained here, one sentence each with how to fix it (empty if fine)."""
     problems = []
     if config.dataset not in datasets:
-        problems.append(f"{DATASETS[config.dataset].title} is not on this machine: put its files under "
-                        "the data folder (CNNVIZ_DATA) or pick another dataset.")
+        problems.append(
+            f"{DATASETS[config.dataset].title} is not on this machine: put its files under "
+            "the data folder (CNNVIZ_DATA) or pick another dataset."
+        )
     elif config.dataset not in compatible_datasets(config.model, [config.dataset]):
-        problems.append(f"{MODEL_TITLES[config.model]} cannot read {DATASETS[config.dataset].title} images "
-                        "(wrong number of colour channels); pick a matching model.")
+        problems.append(
+            f"{MODEL_TITLES[config.model]} cannot read {DATASETS[config.dataset].title} images "
+            "(wrong number of colour channels); pick a matching model."
+        )
     if not LR_RANGE[0] <= config.lr <= LR_RANGE[1]:
-        problems.append(f"Learning rate {config.lr:g} is outside {LR_RANGE[0]:g}-{LR_RANGE[1]:g}: at 0 nothing "
-                        "is learned and above 1 the weights blow up. Try 0.003 for Adam or 0.05 for SGD.")
+        problems.append(
+            f"Learning rate {config.lr:g} is outside {LR_RANGE[0]:g}-{LR_RANGE[1]:g}: at 0 nothing "
+            "is learned and above 1 the weights blow up. Try 0.003 for Adam or 0.05 for SGD."
+        )
     if config.device not in ("auto", *available_devices()):
-        problems.append(f"Device {config.device!r} is not available here; choose one of "
-                        f"{', '.join(available_devices())}.")
-    for name, value in (("Epochs", config.epochs), ("Batch size", config.batch_size),
-                        ("Training-set size", config.train_size or 1)):
+        problems.append(
+            f"Device {config.device!r} is not available here; choose one of {', '.join(available_devices())}."
+        )
+    for name, value in (
+        ("Epochs", config.epochs),
+        ("Batch size", config.batch_size),
+        ("Training-set size", config.train_size or 1),
+    ):
         if value < 1:
             problems.append(f"{name} must be at least 1.")
     return problems
@@ -146,8 +165,10 @@ def config_warnings(config: TrainConfig) -> list[str]:
     """Settings that train but probably badly, with what usually works."""
     warnings = []
     if config.optimizer == "adam" and config.lr > 0.01:
-        warnings.append(f"Adam with learning rate {config.lr:g} often diverges (the loss jumps or becomes "
-                        "NaN); 0.001-0.005 is typical.")
+        warnings.append(
+            f"Adam with learning rate {config.lr:g} often diverges (the loss jumps or becomes "
+            "NaN); 0.001-0.005 is typical."
+        )
     if config.optimizer == "sgd" and config.lr > 0.2:
         warnings.append(f"SGD with momentum at learning rate {config.lr:g} often diverges; 0.01-0.1 is typical.")
     if config.train_size and config.batch_size > config.train_size:
@@ -170,9 +191,17 @@ def _take(split: Split, idx: np.ndarray | torch.Tensor) -> Split:
 class TrainingJob:
     """One training run in its own thread; the page polls progress() and calls pause/resume/stop."""
 
-    def __init__(self, config: TrainConfig, train_split: Split, test_split: Split, *,
-                 snapshot_every: int | None = None, heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT,
-                 threads: int = THREADS_PER_JOB, on_exit: Callable[["TrainingJob"], None] | None = None):
+    def __init__(
+        self,
+        config: TrainConfig,
+        train_split: Split,
+        test_split: Split,
+        *,
+        snapshot_every: int | None = None,
+        heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT,
+        threads: int = THREADS_PER_JOB,
+        on_exit: Callable[["TrainingJob"], None] | None = None,
+    ):
         self.id = uuid.uuid4().hex[:8]
         self.config = config
         self.model: LayeredCNN = make_model(config)
@@ -244,14 +273,28 @@ class TrainingJob:
     def card(self) -> dict[str, Any]:
         """What, how and how well this model was trained: stored with its weights."""
         p, c = self.progress(), self.config
-        card = {"model": c.model, "dataset": c.dataset, "epochs": c.epochs, "optimizer": c.optimizer,
-                "lr": c.lr, "schedule": c.schedule, "batch_size": c.batch_size, "seed": c.seed,
-                "train_size": self.train_size, "device": c.device, "torch": torch.__version__,
-                "command": "cnnviz train page", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "train_seconds": round(self._active_seconds(), 1)}
+        card = {
+            "model": c.model,
+            "dataset": c.dataset,
+            "epochs": c.epochs,
+            "optimizer": c.optimizer,
+            "lr": c.lr,
+            "schedule": c.schedule,
+            "batch_size": c.batch_size,
+            "seed": c.seed,
+            "train_size": self.train_size,
+            "device": c.device,
+            "torch": torch.__version__,
+            "command": "cnnviz train page",
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "train_seconds": round(self._active_seconds(), 1),
+        }
         if p.result is not None:
-            card.update(test_accuracy=round(p.result.test_accuracy, 5), test_loss=round(p.result.test_loss, 5),
-                        test_size=p.result.test_size)
+            card.update(
+                test_accuracy=round(p.result.test_accuracy, 5),
+                test_loss=round(p.result.test_loss, 5),
+                test_size=p.result.test_size,
+            )
         return card
 
     def label(self) -> str:
@@ -310,8 +353,10 @@ class TrainingJob:
         try:
             while True:
                 if self._abandoned():
-                    self.stop(f"Stopped because nobody watched this training for {self.heartbeat_timeout:.0f} s "
-                              "(the page was left or closed).")
+                    self.stop(
+                        f"Stopped because nobody watched this training for {self.heartbeat_timeout:.0f} s "
+                        "(the page was left or closed)."
+                    )
                 if self._stop.is_set():
                     return False
                 if self._resume.wait(timeout=0.25):
@@ -340,9 +385,14 @@ class TrainingJob:
         done = self._progress.steps_done + 1
         samples = (record.epoch - 1) * self.train_size + min(record.step * self.config.batch_size, self.train_size)
         active = self._active_seconds()
-        self._update(step=record, steps_done=done, samples_per_s=samples / active if active else 0.0,
-                     eta=active / done * (self._progress.total_steps - done),
-                     train_curve=tuple(self._history["train"]), **snapshot)
+        self._update(
+            step=record,
+            steps_done=done,
+            samples_per_s=samples / active if active else 0.0,
+            eta=active / done * (self._progress.total_steps - done),
+            train_curve=tuple(self._history["train"]),
+            **snapshot,
+        )
 
     def _record_epoch(self, record: EpochRecord) -> None:
         self._history["epochs"].append(record)
@@ -369,9 +419,16 @@ class TrainingJob:
         worst = wrong[confidence[wrong].argsort(descending=True)][:WRONG_SHOWN]
         loss = torch.nn.functional.nll_loss(probs.clamp_min(1e-12).log(), labels).item()
         confusion = confusion_matrix(probs, labels, len(self._test_split.info.classes))
-        return Result(loss, (predicted == labels).float().mean().item(), len(labels), confusion,
-                      self._test_split.images[worst].numpy(), labels[worst].numpy(),
-                      predicted[worst].numpy(), confidence[worst].numpy())
+        return Result(
+            loss,
+            (predicted == labels).float().mean().item(),
+            len(labels),
+            confusion,
+            self._test_split.images[worst].numpy(),
+            labels[worst].numpy(),
+            predicted[worst].numpy(),
+            confidence[worst].numpy(),
+        )
 
 
 def advice(progress: Progress) -> str | None:
@@ -381,11 +438,15 @@ def advice(progress: Progress) -> str | None:
     first, peak = progress.train_curve[0].loss, max(p.loss for p in progress.train_curve)
     lr, accuracy = progress.config.lr, progress.result.test_accuracy
     if peak > 5 * first:
-        return (f"The loss jumped to {peak:.3g} after starting at {first:.2f}: the learning rate {lr:g} is too "
-                "high, so steps overshoot. Lower it (0.001-0.005 for Adam, 0.01-0.1 for SGD) and train again.")
+        return (
+            f"The loss jumped to {peak:.3g} after starting at {first:.2f}: the learning rate {lr:g} is too "
+            "high, so steps overshoot. Lower it (0.001-0.005 for Adam, 0.01-0.1 for SGD) and train again."
+        )
     if accuracy < 2 / len(progress.result.confusion):
-        return (f"At {accuracy:.0%} the network is barely better than guessing. Train on more images or for "
-                "more epochs, or raise the learning rate.")
+        return (
+            f"At {accuracy:.0%} the network is barely better than guessing. Train on more images or for "
+            "more epochs, or raise the learning rate."
+        )
     return None
 
 
@@ -401,8 +462,10 @@ def _background_priority() -> None:
 def _explain(exc: Exception, config: TrainConfig) -> str:
     """A failure as a sentence a student can act on."""
     if isinstance(exc, TrainingDiverged):
-        return (f"{exc} The learning rate {config.lr:g} is too high for {config.optimizer.upper()}: "
-                "lower it (e.g. 0.003 for Adam, 0.05 for SGD) and start again.")
+        return (
+            f"{exc} The learning rate {config.lr:g} is too high for {config.optimizer.upper()}: "
+            "lower it (e.g. 0.003 for Adam, 0.05 for SGD) and start again."
+        )
     if isinstance(exc, torch.OutOfMemoryError):
         return "The device ran out of memory: use a smaller batch size or train on the CPU."
     return f"Training failed: {type(exc).__name__}: {exc}"
@@ -416,15 +479,17 @@ class JobRegistry:
         self._jobs: dict[str, TrainingJob] = {}
         self._lock = threading.Lock()
 
-    def start(self, session_id: str, config: TrainConfig, train_split: Split, test_split: Split,
-              **options: Any) -> TrainingJob:
+    def start(
+        self, session_id: str, config: TrainConfig, train_split: Split, test_split: Split, **options: Any
+    ) -> TrainingJob:
         """Replace the session's job with a new one; TrainingBusyError when the server is full."""
         self.release(session_id, wait=5.0)
         with self._lock:
             if len(self._jobs) >= self.max_jobs:
                 raise TrainingBusyError(
                     f"{len(self._jobs)} trainings are already running on this server (the limit is "
-                    f"{self.max_jobs}, so each gets a fair share of the CPU). Try again when one finishes.")
+                    f"{self.max_jobs}, so each gets a fair share of the CPU). Try again when one finishes."
+                )
             job = TrainingJob(config, train_split, test_split, on_exit=self._forget, **options)
             self._jobs[session_id] = job
         return job.start()

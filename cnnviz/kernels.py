@@ -35,40 +35,94 @@ def _k(name: str, rows: list[list[float]], detects: str, scale: float = 1.0) -> 
 
 _GAUSS5 = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1])
 
-PRESETS: dict[str, Kernel] = {k.name: k for k in [
-    _k("Worked example (X)", [[1, 0, 1], [0, 1, 0], [1, 0, 1]],
-       "Diagonal crosses: it adds the centre and the four corners, as in the classic 5×5 worked example."),
-    _k("Identity", [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
-       "Nothing: it copies each pixel unchanged, the baseline to compare every other kernel with."),
-    _k("Prewitt x", [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
-       "Vertical edges: brightness rising from left to right gives large positive values."),
-    _k("Prewitt y", [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
-       "Horizontal edges: brightness rising from top to bottom gives large positive values."),
-    _k("Sobel x", [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
-       "Vertical edges, like Prewitt x but weighting the centre row more, so it is less noisy."),
-    _k("Sobel y", [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
-       "Horizontal edges, like Prewitt y but weighting the centre column more, so it is less noisy."),
-    _k("Scharr x", [[-3, 0, 3], [-10, 0, 10], [-3, 0, 3]],
-       "Vertical edges with the most accurate gradient direction of the 3×3 edge kernels."),
-    _k("Scharr y", [[-3, -10, -3], [0, 0, 0], [3, 10, 3]],
-       "Horizontal edges with the most accurate gradient direction of the 3×3 edge kernels."),
-    _k("Laplacian (4-neighbour)", [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
-       "Edges in every direction: it compares a pixel with its four direct neighbours."),
-    _k("Laplacian (8-neighbour)", [[1, 1, 1], [1, -8, 1], [1, 1, 1]],
-       "Edges and fine detail in every direction, diagonals included, comparing a pixel with all eight neighbours."),
-    _k("Box blur", [[1, 1, 1], [1, 1, 1], [1, 1, 1]],
-       "Nothing sharp: it averages each 3×3 neighbourhood, smoothing noise and edges alike.", 1 / 9),
-    _k("Gaussian blur 3×3", [[1, 2, 1], [2, 4, 2], [1, 2, 1]],
-       "Smooth regions: a weighted average that trusts the centre most, blurring more gently than a box.", 1 / 16),
-    _k("Gaussian blur 5×5", _GAUSS5.tolist(),
-       "Large smooth regions: a wider Gaussian average that removes more fine detail and noise.", 1 / 256),
-    _k("Sharpen", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
-       "Detail: it adds the edge response back onto the image, making edges crisper."),
-    _k("Emboss", [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
-       "Diagonal relief: edges facing the bottom right turn bright and those facing the top left dark."),
-    _k("Outline", [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
-       "Outlines: flat areas go to zero and every boundary lights up, whatever its direction."),
-]}
+PRESETS: dict[str, Kernel] = {
+    k.name: k
+    for k in [
+        _k(
+            "Worked example (X)",
+            [[1, 0, 1], [0, 1, 0], [1, 0, 1]],
+            "Diagonal crosses: it adds the centre and the four corners, as in the classic 5×5 worked example.",
+        ),
+        _k(
+            "Identity",
+            [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+            "Nothing: it copies each pixel unchanged, the baseline to compare every other kernel with.",
+        ),
+        _k(
+            "Prewitt x",
+            [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
+            "Vertical edges: brightness rising from left to right gives large positive values.",
+        ),
+        _k(
+            "Prewitt y",
+            [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
+            "Horizontal edges: brightness rising from top to bottom gives large positive values.",
+        ),
+        _k(
+            "Sobel x",
+            [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+            "Vertical edges, like Prewitt x but weighting the centre row more, so it is less noisy.",
+        ),
+        _k(
+            "Sobel y",
+            [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+            "Horizontal edges, like Prewitt y but weighting the centre column more, so it is less noisy.",
+        ),
+        _k(
+            "Scharr x",
+            [[-3, 0, 3], [-10, 0, 10], [-3, 0, 3]],
+            "Vertical edges with the most accurate gradient direction of the 3×3 edge kernels.",
+        ),
+        _k(
+            "Scharr y",
+            [[-3, -10, -3], [0, 0, 0], [3, 10, 3]],
+            "Horizontal edges with the most accurate gradient direction of the 3×3 edge kernels.",
+        ),
+        _k(
+            "Laplacian (4-neighbour)",
+            [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+            "Edges in every direction: it compares a pixel with its four direct neighbours.",
+        ),
+        _k(
+            "Laplacian (8-neighbour)",
+            [[1, 1, 1], [1, -8, 1], [1, 1, 1]],
+            "Edges and fine detail in every direction, diagonals included, comparing a pixel with all eight neighbours.",
+        ),
+        _k(
+            "Box blur",
+            [[1, 1, 1], [1, 1, 1], [1, 1, 1]],
+            "Nothing sharp: it averages each 3×3 neighbourhood, smoothing noise and edges alike.",
+            1 / 9,
+        ),
+        _k(
+            "Gaussian blur 3×3",
+            [[1, 2, 1], [2, 4, 2], [1, 2, 1]],
+            "Smooth regions: a weighted average that trusts the centre most, blurring more gently than a box.",
+            1 / 16,
+        ),
+        _k(
+            "Gaussian blur 5×5",
+            _GAUSS5.tolist(),
+            "Large smooth regions: a wider Gaussian average that removes more fine detail and noise.",
+            1 / 256,
+        ),
+        _k(
+            "Sharpen",
+            [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+            "Detail: it adds the edge response back onto the image, making edges crisper.",
+        ),
+        _k(
+            "Emboss",
+            [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
+            "Diagonal relief: edges facing the bottom right turn bright and those facing the top left dark.",
+        ),
+        _k(
+            "Outline",
+            [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
+            "Outlines: flat areas go to zero and every boundary lights up, whatever its direction.",
+        ),
+    ]
+}
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
@@ -120,8 +174,10 @@ def parse_kernel(text: str) -> np.ndarray:
             f"The kernel is {len(rows)}×{widths[0]}; the playground takes at most "
             f"{MAX_KERNEL_SIZE}×{MAX_KERNEL_SIZE}. Remove rows or values."
         )
-    return np.array([[_parse_number(token, r + 1, c + 1) for c, token in enumerate(row)]
-                     for r, row in enumerate(rows)], dtype=np.float64)
+    return np.array(
+        [[_parse_number(token, r + 1, c + 1) for c, token in enumerate(row)] for r, row in enumerate(rows)],
+        dtype=np.float64,
+    )
 
 
 def _format_value(value: float) -> str:

@@ -56,18 +56,21 @@ class SimpleCNN(LayeredCNN):
     input_size = 28
 
     def __init__(self, num_classes: int = 10, dataset: str = "mnist"):
-        super().__init__(OrderedDict(
-            conv1=nn.Conv2d(1, 32, kernel_size=3, padding=1),
-            relu1=nn.ReLU(),
-            pool1=nn.MaxPool2d(2),
-            conv2=nn.Conv2d(32, 64, kernel_size=3, padding=1),
-            relu2=nn.ReLU(),
-            pool2=nn.MaxPool2d(2),
-            flatten=nn.Flatten(),
-            fc1=nn.Linear(64 * 7 * 7, 128),
-            relu3=nn.ReLU(),
-            fc2=nn.Linear(128, num_classes),
-        ), dataset)
+        super().__init__(
+            OrderedDict(
+                conv1=nn.Conv2d(1, 32, kernel_size=3, padding=1),
+                relu1=nn.ReLU(),
+                pool1=nn.MaxPool2d(2),
+                conv2=nn.Conv2d(32, 64, kernel_size=3, padding=1),
+                relu2=nn.ReLU(),
+                pool2=nn.MaxPool2d(2),
+                flatten=nn.Flatten(),
+                fc1=nn.Linear(64 * 7 * 7, 128),
+                relu3=nn.ReLU(),
+                fc2=nn.Linear(128, num_classes),
+            ),
+            dataset,
+        )
 
 
 class LeNet5(LayeredCNN):
@@ -76,22 +79,25 @@ class LeNet5(LayeredCNN):
     input_size = 32
 
     def __init__(self, num_classes: int = 10, dataset: str = "mnist"):
-        super().__init__(OrderedDict(
-            conv1=nn.Conv2d(1, 6, kernel_size=5),
-            bn1=nn.BatchNorm2d(6),
-            relu1=nn.ReLU(),
-            pool1=nn.MaxPool2d(2),
-            conv2=nn.Conv2d(6, 16, kernel_size=5),
-            bn2=nn.BatchNorm2d(16),
-            relu2=nn.ReLU(),
-            pool2=nn.MaxPool2d(2),
-            flatten=nn.Flatten(),
-            fc1=nn.Linear(16 * 5 * 5, 120),
-            relu3=nn.ReLU(),
-            fc2=nn.Linear(120, 84),
-            relu4=nn.ReLU(),
-            fc3=nn.Linear(84, num_classes),
-        ), dataset)
+        super().__init__(
+            OrderedDict(
+                conv1=nn.Conv2d(1, 6, kernel_size=5),
+                bn1=nn.BatchNorm2d(6),
+                relu1=nn.ReLU(),
+                pool1=nn.MaxPool2d(2),
+                conv2=nn.Conv2d(6, 16, kernel_size=5),
+                bn2=nn.BatchNorm2d(16),
+                relu2=nn.ReLU(),
+                pool2=nn.MaxPool2d(2),
+                flatten=nn.Flatten(),
+                fc1=nn.Linear(16 * 5 * 5, 120),
+                relu3=nn.ReLU(),
+                fc2=nn.Linear(120, 84),
+                relu4=nn.ReLU(),
+                fc3=nn.Linear(84, num_classes),
+            ),
+            dataset,
+        )
 
 
 class CifarCNN(LayeredCNN):
@@ -101,20 +107,23 @@ class CifarCNN(LayeredCNN):
     default_dataset = "cifar10"
 
     def __init__(self, num_classes: int = 10, dataset: str = "cifar10"):
-        super().__init__(OrderedDict(
-            conv1=nn.Conv2d(3, 6, kernel_size=5),
-            relu1=nn.ReLU(),
-            pool1=nn.MaxPool2d(2),
-            conv2=nn.Conv2d(6, 16, kernel_size=5),
-            relu2=nn.ReLU(),
-            pool2=nn.MaxPool2d(2),
-            flatten=nn.Flatten(),
-            fc1=nn.Linear(16 * 5 * 5, 120),
-            relu3=nn.ReLU(),
-            fc2=nn.Linear(120, 84),
-            relu4=nn.ReLU(),
-            fc3=nn.Linear(84, num_classes),
-        ), dataset)
+        super().__init__(
+            OrderedDict(
+                conv1=nn.Conv2d(3, 6, kernel_size=5),
+                relu1=nn.ReLU(),
+                pool1=nn.MaxPool2d(2),
+                conv2=nn.Conv2d(6, 16, kernel_size=5),
+                relu2=nn.ReLU(),
+                pool2=nn.MaxPool2d(2),
+                flatten=nn.Flatten(),
+                fc1=nn.Linear(16 * 5 * 5, 120),
+                relu3=nn.ReLU(),
+                fc2=nn.Linear(120, 84),
+                relu4=nn.ReLU(),
+                fc3=nn.Linear(84, num_classes),
+            ),
+            dataset,
+        )
 
 
 MODELS: dict[str, type[LayeredCNN]] = {"simplecnn": SimpleCNN, "lenet5": LeNet5, "cifarcnn": CifarCNN}
@@ -144,8 +153,10 @@ def build_model(name: str, dataset: str | None = None) -> LayeredCNN:
     cls = MODELS[name]
     dataset = dataset or cls.default_dataset
     if DATASETS[dataset].channels != DATASETS[cls.default_dataset].channels:
-        raise ValueError(f"{MODEL_TITLES[name]} takes {DATASETS[cls.default_dataset].channels}-channel "
-                         f"images; {DATASETS[dataset].title} has {DATASETS[dataset].channels}.")
+        raise ValueError(
+            f"{MODEL_TITLES[name]} takes {DATASETS[cls.default_dataset].channels}-channel "
+            f"images; {DATASETS[dataset].title} has {DATASETS[dataset].channels}."
+        )
     return cls(dataset=dataset)
 
 

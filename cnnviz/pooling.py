@@ -31,9 +31,12 @@ class PoolWindow:
 
     def cells(self) -> list[tuple[int, int]]:
         """The input cells (row, col) inside the image that the window covers."""
-        return [(self.row_start + i, self.col_start + j)
-                for i in range(self.kernel) for j in range(self.kernel)
-                if not np.isnan(self.values[i, j])]
+        return [
+            (self.row_start + i, self.col_start + j)
+            for i in range(self.kernel)
+            for j in range(self.kernel)
+            if not np.isnan(self.values[i, j])
+        ]
 
     def explain(self, mode: str) -> str:
         """The window's arithmetic written out, e.g. 'max(1, 2, 5, 6) = 6'."""
@@ -71,8 +74,9 @@ def random_map(size: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 10, (size, size)).astype(np.float64)
 
 
-def pool2d(image: np.ndarray, kernel: int, stride: int | None = None, padding: int = 0,
-           mode: str = "max") -> PoolResult:
+def pool2d(
+    image: np.ndarray, kernel: int, stride: int | None = None, padding: int = 0, mode: str = "max"
+) -> PoolResult:
     """Pool a 2-D map window by window; ValueError (student-readable) for impossible settings."""
     if mode not in MODES:
         raise ValueError(f"Pooling mode must be one of {', '.join(MODES)} (got {mode!r}).")
@@ -88,10 +92,9 @@ def pool2d(image: np.ndarray, kernel: int, stride: int | None = None, padding: i
     return PoolResult(image, kernel, stride, padding, mode, windows, output)
 
 
-def _window(padded: np.ndarray, i: int, j: int, kernel: int, stride: int, padding: int,
-            mode: str) -> PoolWindow:
+def _window(padded: np.ndarray, i: int, j: int, kernel: int, stride: int, padding: int, mode: str) -> PoolWindow:
     r, c = i * stride, j * stride
-    values = padded[r:r + kernel, c:c + kernel].copy()
+    values = padded[r : r + kernel, c : c + kernel].copy()
     if mode == "max":
         # First maximum in row-major order, as PyTorch picks it; padding (NaN) never wins.
         flat = np.where(np.isnan(values), -np.inf, values).ravel()

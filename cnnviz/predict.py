@@ -117,7 +117,7 @@ def _background(ink_bright: np.ndarray) -> np.ndarray:
     blocks = small.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, -1)
     grid = np.percentile(blocks, 10, axis=2).astype(np.float32)
     padded = np.pad(grid, 1, mode="edge")
-    darkest = np.min([padded[i:i + gh, j:j + gw] for i in range(3) for j in range(3)], axis=0)
+    darkest = np.min([padded[i : i + gh, j : j + gw] for i in range(3) for j in range(3)], axis=0)
     return _resize(darkest, (w, h), Image.Resampling.BILINEAR)
 
 
@@ -151,7 +151,7 @@ def _label(mask: np.ndarray) -> np.ndarray:
     labels = np.where(mask, np.arange(1, h * w + 1, dtype=np.int64).reshape(h, w), 0)
     while True:
         padded = np.pad(labels, 1)
-        grown = np.max([padded[i:i + h, j:j + w] for i in range(3) for j in range(3)], axis=0)
+        grown = np.max([padded[i : i + h, j : j + w] for i in range(3) for j in range(3)], axis=0)
         grown = np.where(mask, grown, 0)
         jumped = np.where(mask, grown.ravel()[np.maximum(grown, 1).ravel() - 1].reshape(h, w), 0)
         if np.array_equal(jumped, labels):
@@ -182,7 +182,7 @@ def _crop(ink: np.ndarray) -> np.ndarray:
     cols = np.flatnonzero(ink.max(axis=0) > 0.05)
     if rows.size == 0:
         raise ImageInputError(NO_DIGIT)
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def _stroke_width(ink: np.ndarray) -> float:
@@ -216,8 +216,9 @@ def _scale_to_box(crop: np.ndarray) -> np.ndarray:
     big = _crop(big)
     bh, bw = big.shape
     big = np.pad(big, ((0, -bh % SUPERSAMPLE), (0, -bw % SUPERSAMPLE)))
-    return big.reshape(big.shape[0] // SUPERSAMPLE, SUPERSAMPLE, big.shape[1] // SUPERSAMPLE,
-                       SUPERSAMPLE).mean(axis=(1, 3))
+    return big.reshape(big.shape[0] // SUPERSAMPLE, SUPERSAMPLE, big.shape[1] // SUPERSAMPLE, SUPERSAMPLE).mean(
+        axis=(1, 3)
+    )
 
 
 def _centre(box: np.ndarray) -> np.ndarray:
@@ -229,7 +230,7 @@ def _centre(box: np.ndarray) -> np.ndarray:
     top = int(np.clip(round(FRAME / 2 - cy), 0, max(FRAME - h, 0)))
     left = int(np.clip(round(FRAME / 2 - cx), 0, max(FRAME - w, 0)))
     frame = np.zeros((FRAME, FRAME), dtype=np.float32)
-    frame[top:top + h, left:left + w] = box[:FRAME - top, :FRAME - left]
+    frame[top : top + h, left : left + w] = box[: FRAME - top, : FRAME - left]
     return frame
 
 
@@ -244,15 +245,20 @@ def preprocess(image: Image.Image) -> Preprocessed:
     digit = _to_uint8(_centre(box))
     steps = (
         Step("1. Grayscale", f"{grey.shape[1]}x{grey.shape[0]} px, colour dropped", _thumb(grey)),
-        Step("2. Inverted" if inverted else "2. Not inverted",
-             "light background: now white ink on black like MNIST" if inverted
-             else "already light ink on a dark background", _thumb(ink_bright)),
-        Step("3. Cleaned", "background light evened out, contrast stretched, specks dropped",
-             _thumb(clean)),
-        Step("4. Cropped", f"to the ink's bounding box, {crop.shape[1]}x{crop.shape[0]} px",
-             _thumb(crop)),
-        Step("5. Scaled", f"longer side to {BOX} px, aspect kept: {box.shape[1]}x{box.shape[0]} px",
-             _to_uint8(np.clip(box, 0, 1))),
+        Step(
+            "2. Inverted" if inverted else "2. Not inverted",
+            "light background: now white ink on black like MNIST"
+            if inverted
+            else "already light ink on a dark background",
+            _thumb(ink_bright),
+        ),
+        Step("3. Cleaned", "background light evened out, contrast stretched, specks dropped", _thumb(clean)),
+        Step("4. Cropped", f"to the ink's bounding box, {crop.shape[1]}x{crop.shape[0]} px", _thumb(crop)),
+        Step(
+            "5. Scaled",
+            f"longer side to {BOX} px, aspect kept: {box.shape[1]}x{box.shape[0]} px",
+            _to_uint8(np.clip(box, 0, 1)),
+        ),
         Step("6. Centred", "in 28x28 by centre of mass (SimpleCNN input)", digit),
         Step("7. Padded", "to 32x32 with 2 px of black (LeNet-5 input)", np.pad(digit, 2)),
     )
@@ -300,8 +306,9 @@ def _normalise_map(heat: torch.Tensor) -> np.ndarray:
     return (heat / top if top > 0 else heat).numpy()
 
 
-def saliency(digit: np.ndarray, model: LayeredCNN, target: int, samples: int = 16,
-             noise: float = 0.15, seed: int = 0) -> np.ndarray:
+def saliency(
+    digit: np.ndarray, model: LayeredCNN, target: int, samples: int = 16, noise: float = 0.15, seed: int = 0
+) -> np.ndarray:
     """Which input pixels move the target score most: |gradient| averaged over noisy copies (SmoothGrad)."""
     x = model_input(digit, model)
     generator = torch.Generator().manual_seed(seed)

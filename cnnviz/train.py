@@ -124,14 +124,15 @@ def _scheduler(config: TrainConfig, optimizer: torch.optim.Optimizer, total_step
 
 
 @torch.no_grad()
-def predict_split(model: LayeredCNN, split: Split, device: torch.device | str = "cpu",
-                  batch_size: int = 1000) -> torch.Tensor:
+def predict_split(
+    model: LayeredCNN, split: Split, device: torch.device | str = "cpu", batch_size: int = 1000
+) -> torch.Tensor:
     """Softmax probabilities (N, classes) for every image of a split, on the CPU."""
     device = torch.device(device)
     probs = []
     with evaluating(model):
         for start in range(0, len(split), batch_size):
-            x = to_model_input(split.images[start:start + batch_size].to(device), model.input_size)
+            x = to_model_input(split.images[start : start + batch_size].to(device), model.input_size)
             probs.append(F.softmax(model(x).float(), dim=1).cpu())
     return torch.cat(probs)
 
@@ -169,7 +170,7 @@ class _Batches:
     def epoch(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         order = torch.randperm(len(self.labels), generator=self.order_rng).to(self.device)
         for step in range(self.steps):
-            idx = order[step * self.batch_size:(step + 1) * self.batch_size]
+            idx = order[step * self.batch_size : (step + 1) * self.batch_size]
             x = to_model_input(self.images[idx], self.input_size)
             if self.augment:
                 ones = self.labels[idx] == 1 if self.flag_ones else None
@@ -177,9 +178,13 @@ class _Batches:
             yield x.contiguous(memory_format=self.memory_format), self.labels[idx]
 
 
-def train(config: TrainConfig, model: LayeredCNN, train_split: Split | None = None,
-          test_split: Split | None = None, stop: threading.Event | None = None
-          ) -> Iterator[StepRecord | EpochRecord]:
+def train(
+    config: TrainConfig,
+    model: LayeredCNN,
+    train_split: Split | None = None,
+    test_split: Split | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[StepRecord | EpochRecord]:
     """Train model in place, yielding a StepRecord per step and an EpochRecord per epoch."""
     device = resolve_device(config.device)
     if train_split is None:
@@ -212,16 +217,32 @@ def train(config: TrainConfig, model: LayeredCNN, train_split: Split | None = No
             done, samples = done + 1, samples + len(y)
             loss_sum, correct, seen = loss_sum + batch_loss * len(y), correct + batch_correct, seen + len(y)
             elapsed = time.perf_counter() - start
-            yield StepRecord(epoch, step + 1, batches.steps, batch_loss, batch_correct / len(y),
-                             samples / elapsed, elapsed, elapsed / done * (total_steps - done),
-                             done / total_steps)
+            yield StepRecord(
+                epoch,
+                step + 1,
+                batches.steps,
+                batch_loss,
+                batch_correct / len(y),
+                samples / elapsed,
+                elapsed,
+                elapsed / done * (total_steps - done),
+                done / total_steps,
+            )
         if stop is not None and stop.is_set():
             return
         test_loss, test_acc = evaluate(model, test_split, device)
         model.train()
         elapsed = time.perf_counter() - start
-        yield EpochRecord(epoch, loss_sum / seen, correct / seen, test_loss, test_acc, elapsed,
-                          samples / elapsed, elapsed / epoch * (config.epochs - epoch))
+        yield EpochRecord(
+            epoch,
+            loss_sum / seen,
+            correct / seen,
+            test_loss,
+            test_acc,
+            elapsed,
+            samples / elapsed,
+            elapsed / epoch * (config.epochs - epoch),
+        )
 
 
 def confusion_matrix(probs: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> np.ndarray:

@@ -69,7 +69,7 @@ def _read_metadata(data: bytes) -> tuple[dict[str, Any], str, str]:
     if header_len <= 0 or 8 + header_len > len(data):
         raise WeightsError("This is not a safetensors weights file (its header is damaged).")
     try:
-        metadata = json.loads(data[8:8 + header_len])["__metadata__"]
+        metadata = json.loads(data[8 : 8 + header_len])["__metadata__"]
         card_json, digest = metadata["card"], metadata["sha256"]
         card = json.loads(card_json)
     except (ValueError, KeyError, TypeError) as exc:
@@ -92,8 +92,10 @@ def weights_from_bytes(data: bytes) -> tuple[LayeredCNN, dict[str, Any]]:
     except (ValueError, KeyError, TypeError, SafetensorError) as exc:
         raise WeightsError(f"The weights file is corrupt or does not match its card: {exc}") from exc
     if _digest(card_json, state) != digest:
-        raise WeightsError("The weights file has been changed or damaged since it was saved "
-                           "(its checksum does not match). Download or train it again.")
+        raise WeightsError(
+            "The weights file has been changed or damaged since it was saved "
+            "(its checksum does not match). Download or train it again."
+        )
     _check_state(model, state)
     model.load_state_dict(state)
     return model.eval(), card
@@ -104,12 +106,15 @@ def _check_state(model: LayeredCNN, state: dict[str, torch.Tensor]) -> None:
     missing = sorted(set(expected) - set(state))
     extra = sorted(set(state) - set(expected))
     if missing or extra:
-        raise WeightsError(f"The weights do not fit {type(model).__name__}: missing {missing[:3]}, "
-                           f"unexpected {extra[:3]}.")
+        raise WeightsError(
+            f"The weights do not fit {type(model).__name__}: missing {missing[:3]}, unexpected {extra[:3]}."
+        )
     for key, tensor in state.items():
         if tensor.shape != expected[key].shape or tensor.dtype != expected[key].dtype:
-            raise WeightsError(f"{key} is {tensor.dtype} {tuple(tensor.shape)}, the model needs "
-                               f"{expected[key].dtype} {tuple(expected[key].shape)}.")
+            raise WeightsError(
+                f"{key} is {tensor.dtype} {tuple(tensor.shape)}, the model needs "
+                f"{expected[key].dtype} {tuple(expected[key].shape)}."
+            )
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise WeightsError(f"{key} contains NaN or infinite values.")
 
@@ -120,4 +125,3 @@ def load_weights(path: str | os.PathLike) -> tuple[LayeredCNN, dict[str, Any]]:
     if not path.is_file():
         raise WeightsError(f"No weights file at {path}. Train one with `python -m cnnviz train`.")
     return weights_from_bytes(path.read_bytes())
-

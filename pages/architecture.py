@@ -18,8 +18,10 @@ st.markdown(
 
 choices = ui.model_choices()
 if not choices:
-    st.info("No trained model found (no shipped weights in assets/ and none trained in this session). "
-            "The layer table does not depend on the weights, so here are the untrained architectures.")
+    st.info(
+        "No trained model found (no shipped weights in assets/ and none trained in this session). "
+        "The layer table does not depend on the weights, so here are the untrained architectures."
+    )
     choices = {f"{title} (architecture only)": f"arch:{name}" for name, title in models.MODEL_TITLES.items()}
 label = st.selectbox("Model", list(choices), key="arch_model")
 key = choices[label]
@@ -37,7 +39,11 @@ second.metric("MACs per image", f"{macs:,}")
 third.metric("Input", f"{model.in_channels}×{model.input_size}×{model.input_size}")
 table = inspect.table_rows(rows)
 st.dataframe(
-    table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3, key="arch_table",
+    table,
+    hide_index=True,
+    width="stretch",
+    height=35 * (len(table) + 1) + 3,
+    key="arch_table",
     column_config={
         "layer": st.column_config.TextColumn(width="small"),
         "settings": st.column_config.TextColumn(width=230),
@@ -65,8 +71,12 @@ row = next(r for r in rows if r.name == conv_name)
 a, b, c = st.columns(3)
 a.metric(f"{conv_name} (convolution)", f"{comparison.conv_params:,}")
 b.metric("Locally connected (no sharing)", f"{comparison.locally_connected_params:,}")
-c.metric("Fully connected", f"{comparison.fully_connected_params:,}",
-         delta=f"{comparison.ratio:,.0f}× the conv", delta_color="inverse")
+c.metric(
+    "Fully connected",
+    f"{comparison.fully_connected_params:,}",
+    delta=f"{comparison.ratio:,.0f}× the conv",
+    delta_color="inverse",
+)
 st.plotly_chart(figs.fc_comparison_bars(comparison), key="arch_compare")
 st.markdown(
     f"A fully connected layer from {inspect.shape_text(row.input_shape)} inputs to "

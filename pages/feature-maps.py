@@ -36,9 +36,11 @@ def sweep(model_key: str, model_id: int, image: np.ndarray, axis: str, _model) -
 st.title("Feature maps: one image through the network")
 choices = ui.model_choices()
 if not choices:
-    st.error("No trained model found: the shipped weights (assets/lenet5.safetensors, "
-             "assets/simplecnn.safetensors) are missing and no model was trained in this session. "
-             "Train one on the **Train live** page, or run `python -m cnnviz train`.")
+    st.error(
+        "No trained model found: the shipped weights (assets/lenet5.safetensors, "
+        "assets/simplecnn.safetensors) are missing and no model was trained in this session. "
+        "Train one on the **Train live** page, or run `python -m cnnviz train`."
+    )
     st.stop()
 
 controls, seen, verdict = st.columns([1.2, 1, 1.3])
@@ -59,8 +61,10 @@ with controls:
     elif source == "upload":
         upload = st.file_uploader("A picture of one digit", type=UPLOAD_TYPES, key="fm_upload")
         if upload is None:
-            st.info("Upload a photo, scan or drawing of a single digit; it is cropped, centred and scaled "
-                    "like MNIST before the network sees it.")
+            st.info(
+                "Upload a photo, scan or drawing of a single digit; it is cropped, centred and scaled "
+                "like MNIST before the network sees it."
+            )
             st.stop()
         try:
             image, true_label = uploaded_digit(upload.getvalue()), None
@@ -88,20 +92,30 @@ still = run(model_key, id(model), image, model)
 target = still.prediction if true_label is None else true_label  # the class the sweep follows
 classes = model.classes
 with verdict:
-    st.plotly_chart(figs.map_heatmap(acts.input.mean(0), f"What the model sees ({model.input_size}×{model.input_size})",
-                                     height=230, text=False), key="fm_input")
+    st.plotly_chart(
+        figs.map_heatmap(
+            acts.input.mean(0), f"What the model sees ({model.input_size}×{model.input_size})", height=230, text=False
+        ),
+        key="fm_input",
+    )
     st.metric("Prediction", f"{classes[acts.prediction]} ({acts.probs.max():.1%})")
     st.caption("Uploaded: no true label." if true_label is None else f"True label: {classes[true_label]}")
     if (dx, dy, degrees) != (0, 0, 0):
         held = acts.prediction == still.prediction
-        message = (f"Unmoved: {classes[still.prediction]} ({still.probs.max():.1%}) → moved: "
-                   f"{classes[acts.prediction]} ({acts.probs.max():.1%}).")
+        message = (
+            f"Unmoved: {classes[still.prediction]} ({still.probs.max():.1%}) → moved: "
+            f"{classes[acts.prediction]} ({acts.probs.max():.1%})."
+        )
         (st.success if held else st.warning)(("Prediction held. " if held else "Prediction broke. ") + message)
 
 spatial = activations.spatial_layers(acts)
 VIEWS = {
-    "layers": "Every layer", "channel": "One channel up close", "filters": "Learned filters",
-    "pooling": "Pooling", "position": "Position invariance", "scores": "Final layer",
+    "layers": "Every layer",
+    "channel": "One channel up close",
+    "filters": "Learned filters",
+    "pooling": "Pooling",
+    "position": "Position invariance",
+    "scores": "Final layer",
 }
 view = st.radio("Look at", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="fm_view")
 
@@ -125,14 +139,17 @@ def channel_slider(key: str, count: int) -> int:
 
 def every_layer() -> None:
     """Each spatial layer as a grid of channel heatmaps, then the fully connected layers."""
-    st.caption("Each tile is one channel; hover for its value. Blue–red maps can go negative "
-               "(conv, batch norm); after ReLU everything is ≥ 0. `flatten` just lines the last maps up.")
+    st.caption(
+        "Each tile is one channel; hover for its value. Blue–red maps can go negative "
+        "(conv, batch norm); after ReLU everything is ≥ 0. `flatten` just lines the last maps up."
+    )
     for start in range(0, len(spatial), 2):
-        for column, name in zip(st.columns(2), spatial[start:start + 2]):
+        for column, name in zip(st.columns(2), spatial[start : start + 2]):
             maps = acts.layers[name]
-            column.plotly_chart(figs.feature_grid(
-                maps, f"{name}: {maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}", height=300),
-                key=f"fm_grid_{name}")
+            column.plotly_chart(
+                figs.feature_grid(maps, f"{name}: {maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}", height=300),
+                key=f"fm_grid_{name}",
+            )
     flat = {name: value for name, value in acts.layers.items() if value.ndim == 1 and name != "flatten"}
     st.plotly_chart(figs.vector_layers(flat), key="fm_vectors")
 
@@ -143,31 +160,48 @@ def close_up() -> None:
     layer = st.select_slider("Layer", spatial, key="fm_layer")
     maps = acts.layers[layer]
     channel = channel_slider("fm_channel", len(maps))
-    st.plotly_chart(figs.feature_grid(maps, f"{layer}: click a square to pick its channel", selected=channel,
-                                      height=260, clickable=True),
-                    key="fm_pick", on_select=_picked, selection_mode="points")
+    st.plotly_chart(
+        figs.feature_grid(
+            maps, f"{layer}: click a square to pick its channel", selected=channel, height=260, clickable=True
+        ),
+        key="fm_pick",
+        on_select=_picked,
+        selection_mode="points",
+    )
     conv = activations.producing_conv(model, layer)
     big, kernel, source = st.columns(3)
     big.plotly_chart(figs.map_heatmap(maps[channel], f"{layer}, channel {channel}"), key="fm_channel_map")
-    weights = activations.conv_filters(model, conv)[channel:channel + 1]
-    kernel.plotly_chart(figs.filter_grid(weights, f"{conv} filter {channel}: one slice per input channel",
-                                         height=320), key="fm_channel_filter")
+    weights = activations.conv_filters(model, conv)[channel : channel + 1]
+    kernel.plotly_chart(
+        figs.filter_grid(weights, f"{conv} filter {channel}: one slice per input channel", height=320),
+        key="fm_channel_filter",
+    )
     seen_maps = activations.layer_input(model, acts, layer)
     if layer == conv and len(seen_maps) == 1:
-        source.plotly_chart(figs.map_heatmap(seen_maps[0], f"What {layer} saw: the input image"),
-                            key="fm_channel_input")
-        st.caption(f"Each value of channel {channel} = bias + the sum of a window of the image times the filter: "
-                   "large where the image looks like the filter, negative where it looks like its opposite.")
+        source.plotly_chart(
+            figs.map_heatmap(seen_maps[0], f"What {layer} saw: the input image"), key="fm_channel_input"
+        )
+        st.caption(
+            f"Each value of channel {channel} = bias + the sum of a window of the image times the filter: "
+            "large where the image looks like the filter, negative where it looks like its opposite."
+        )
     elif layer == conv:
-        source.plotly_chart(figs.feature_grid(seen_maps, f"What {layer} saw: all {len(seen_maps)} input maps",
-                                              height=320), key="fm_channel_input")
-        st.caption(f"Each value of channel {channel} = bias + the sum over all {len(seen_maps)} input maps of "
-                   "a window times the matching filter slice: bright where the input looks like the filter.")
+        source.plotly_chart(
+            figs.feature_grid(seen_maps, f"What {layer} saw: all {len(seen_maps)} input maps", height=320),
+            key="fm_channel_input",
+        )
+        st.caption(
+            f"Each value of channel {channel} = bias + the sum over all {len(seen_maps)} input maps of "
+            "a window times the matching filter slice: bright where the input looks like the filter."
+        )
     else:
-        source.plotly_chart(figs.map_heatmap(seen_maps[channel], f"What {layer} saw: channel {channel}"),
-                            key="fm_channel_input")
-        st.caption(f"`{layer}` works on each channel on its own: it changes channel {channel} of the layer "
-                   f"before it, which `{conv}` filter {channel} made.")
+        source.plotly_chart(
+            figs.map_heatmap(seen_maps[channel], f"What {layer} saw: channel {channel}"), key="fm_channel_input"
+        )
+        st.caption(
+            f"`{layer}` works on each channel on its own: it changes channel {channel} of the layer "
+            f"before it, which `{conv}` filter {channel} made."
+        )
 
 
 @st.fragment
@@ -177,7 +211,8 @@ def learned_filters() -> None:
     weights = activations.conv_filters(model, layer)
     out_ch, in_ch, kh, kw = weights.shape
     title = f"{layer}: {out_ch} filters of {in_ch}×{kh}×{kw}" + (
-        " (one row per filter, one column per input channel)" if in_ch > 1 else "")
+        " (one row per filter, one column per input channel)" if in_ch > 1 else ""
+    )
     st.plotly_chart(figs.filter_grid(weights, title, height=420), key="fm_filters")
     st.caption("Blue weights subtract, red weights add: a filter responds where the image has its pattern.")
 
@@ -189,30 +224,43 @@ def pooling_view() -> None:
     channel = channel_slider("fm_pool_channel", len(acts.layers[layer]))
     result, matches = activations.pool_replay(model, acts, layer, channel)
     st.plotly_chart(figs.pooling_figure(result, height=420), key="fm_pool_figure")
-    st.caption(f"Every {result.kernel}×{result.kernel} window is outlined; the red ring marks the value each "
-               f"window keeps. {'✓ Identical' if matches else '✗ Not identical'} to the network's `{layer}` "
-               f"output, channel {channel}.")
+    st.caption(
+        f"Every {result.kernel}×{result.kernel} window is outlined; the red ring marks the value each "
+        f"window keeps. {'✓ Identical' if matches else '✗ Not identical'} to the network's `{layer}` "
+        f"output, channel {channel}."
+    )
     st.page_link("pages/pooling.py", label="Step through pooling on a small example", icon="🧩")
 
 
 def position() -> None:
     """How the probability of the true class changes as the image slides."""
     base = activations.rotate_image(image, degrees)
-    sweeps = {"x": sweep(model_key, id(model), activations.shift_image(base, 0, dy), "x", model),
-              "y": sweep(model_key, id(model), activations.shift_image(base, dx, 0), "y", model)}
-    st.plotly_chart(figs.shift_sweep_figure(list(SHIFTS), sweeps, target, classes, {"x": dx, "y": dy}),
-                    key="fm_sweep")
-    st.caption("Convolutions move their maps along with the digit and pooling forgives a pixel or two, but "
-               "the fully connected layers read fixed positions: shift far enough and the answer changes. "
-               "Use the sliders above, then look at *Every layer* to see the maps move.")
+    sweeps = {
+        "x": sweep(model_key, id(model), activations.shift_image(base, 0, dy), "x", model),
+        "y": sweep(model_key, id(model), activations.shift_image(base, dx, 0), "y", model),
+    }
+    st.plotly_chart(figs.shift_sweep_figure(list(SHIFTS), sweeps, target, classes, {"x": dx, "y": dy}), key="fm_sweep")
+    st.caption(
+        "Convolutions move their maps along with the digit and pooling forgives a pixel or two, but "
+        "the fully connected layers read fixed positions: shift far enough and the answer changes. "
+        "Use the sliders above, then look at *Every layer* to see the maps move."
+    )
 
 
 def final_layer() -> None:
     """The 10 class scores and their softmax probabilities."""
     st.plotly_chart(figs.class_scores(acts.logits, acts.probs, classes), key="fm_scores")
-    st.caption("The last layer gives one score per class (logits). Softmax turns them into probabilities: "
-               "exponentiate each score, then divide by the sum.")
+    st.caption(
+        "The last layer gives one score per class (logits). Softmax turns them into probabilities: "
+        "exponentiate each score, then divide by the sum."
+    )
 
 
-{"layers": every_layer, "channel": close_up, "filters": learned_filters, "pooling": pooling_view,
- "position": position, "scores": final_layer}[view]()
+{
+    "layers": every_layer,
+    "channel": close_up,
+    "filters": learned_filters,
+    "pooling": pooling_view,
+    "position": position,
+    "scores": final_layer,
+}[view]()

@@ -9,27 +9,19 @@ ui.route_through_app()
 
 # What a student does on each page, in the order of the navigation.
 BLURBS = {
-    "pages/playground.py":
-        "Slide a kernel over a 5x5 grid or a real digit. Padding, stride and dilation change the "
-        "output size live; every multiply-and-sum is written out with its numbers.",
-    "pages/pooling.py":
-        "Shrink a feature map with max and average pooling, window by window, and see what "
-        "survives.",
-    "pages/architecture.py":
-        "Every layer of SimpleCNN and LeNet-5: output shapes, parameters and multiply-accumulates, "
-        "and why a convolution needs far fewer weights than a fully connected layer.",
-    "pages/feature-maps.py":
-        "Follow one digit through a trained network, layer by layer and filter by filter, up to "
-        "the ten class scores.",
-    "pages/train.py":
-        "Train a small CNN on MNIST right here and watch the loss fall, the filters form and the "
-        "predictions improve.",
-    "pages/predict.py":
-        "Draw or upload a digit: see it prepared the way MNIST was, the prediction of each model, "
-        "and which pixels drove it.",
+    "pages/playground.py": "Slide a kernel over a 5x5 grid or a real digit. Padding, stride and dilation change the "
+    "output size live; every multiply-and-sum is written out with its numbers.",
+    "pages/pooling.py": "Shrink a feature map with max and average pooling, window by window, and see what survives.",
+    "pages/architecture.py": "Every layer of SimpleCNN and LeNet-5: output shapes, parameters and multiply-accumulates, "
+    "and why a convolution needs far fewer weights than a fully connected layer.",
+    "pages/feature-maps.py": "Follow one digit through a trained network, layer by layer and filter by filter, up to "
+    "the ten class scores.",
+    "pages/train.py": "Train a small CNN on MNIST right here and watch the loss fall, the filters form and the "
+    "predictions improve.",
+    "pages/predict.py": "Draw or upload a digit: see it prepared the way MNIST was, the prediction of each model, "
+    "and which pixels drove it.",
 }
-LESSONS = [(section, entry) for section, entries in SECTIONS.items() for entry in entries
-           if entry != HOME]
+LESSONS = [(section, entry) for section, entries in SECTIONS.items() for entry in entries if entry != HOME]
 CARDS_PER_ROW = 3
 
 st.title("How does a convolutional network see?")
@@ -42,7 +34,7 @@ st.markdown(
 )
 
 for start in range(0, len(LESSONS), CARDS_PER_ROW):
-    row = LESSONS[start:start + CARDS_PER_ROW]
+    row = LESSONS[start : start + CARDS_PER_ROW]
     for column, (number, (section, entry)) in zip(st.columns(CARDS_PER_ROW), enumerate(row, start + 1)):
         with column.container(border=True, height="stretch"):
             st.caption(f"{number} · {section}")

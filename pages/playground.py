@@ -30,8 +30,16 @@ def upload_is_colourful(payload: bytes) -> bool:
 def apply_seed() -> None:
     """Choosing a worked example also picks the kernel and settings that example is about."""
     seed = examples.SEEDS[st.session_state.seed_name]
-    st.session_state.update(kernel_name=seed.kernel, padding=seed.padding, stride=seed.stride,
-                            dilation=1, padding_mode="zeros", bias=0.0, window_step=1, playing=False)
+    st.session_state.update(
+        kernel_name=seed.kernel,
+        padding=seed.padding,
+        stride=seed.stride,
+        dilation=1,
+        padding_mode="zeros",
+        bias=0.0,
+        window_step=1,
+        playing=False,
+    )
 
 
 def source_changed() -> None:
@@ -59,8 +67,9 @@ def choose_input() -> tuple[np.ndarray, str] | None:
         images, labels = data.sample_digits()
         index = st.slider("Sample digit (MNIST test set)", 0, len(images) - 1, key="digit_index")
         return images[index].astype(np.float64), f"MNIST test digit #{index}: a {labels[index]}, 28×28 pixels, 0-255."
-    upload = st.file_uploader("Image (PNG, JPEG, GIF, WebP or BMP)", type=["png", "jpg", "jpeg", "gif", "webp", "bmp"],
-                              key="upload")
+    upload = st.file_uploader(
+        "Image (PNG, JPEG, GIF, WebP or BMP)", type=["png", "jpg", "jpeg", "gif", "webp", "bmp"], key="upload"
+    )
     if upload is None:
         st.info("Upload a picture to convolve it; it is shrunk so every pixel stays visible.")
         return None
@@ -68,8 +77,9 @@ def choose_input() -> tuple[np.ndarray, str] | None:
     try:
         left, right = st.columns(2)
         side = left.slider("Longest side after shrinking (pixels)", 8, examples.MAX_GRID_SIDE, 28, key="upload_side")
-        colour = right.checkbox("Keep the colour channels (RGB)", value=upload_is_colourful(payload),
-                                key="upload_colour")
+        colour = right.checkbox(
+            "Keep the colour channels (RGB)", value=upload_is_colourful(payload), key="upload_colour"
+        )
         grid = uploaded_grid(payload, side, colour)
     except ImageInputError as error:
         st.error(str(error))
@@ -85,8 +95,11 @@ def choose_kernel() -> np.ndarray | None:
         st.caption(kernels.PRESETS[name].detects)
         return kernels.PRESETS[name].values
     st.session_state.setdefault("kernel_text", "1 0 -1\n2 0 -2\n1 0 -1")
-    text = st.text_area("Kernel values: one row per line (or ';'), numbers split by spaces or commas; 1/9 works",
-                        key="kernel_text", height=150)
+    text = st.text_area(
+        "Kernel values: one row per line (or ';'), numbers split by spaces or commas; 1/9 works",
+        key="kernel_text",
+        height=150,
+    )
     try:
         return kernels.parse_kernel(text)
     except kernels.KernelError as error:
@@ -99,11 +112,15 @@ def choose_filters() -> tuple[np.ndarray, np.ndarray] | None:
     st.markdown("**Filters** — each filter has one kernel slice per input channel (its kernel × the channel's weight).")
     rows = [vars(spec) for spec in examples.DEFAULT_RGB_FILTERS]
     table = st.data_editor(
-        rows, key="rgb_filters", num_rows="dynamic", width="stretch",
+        rows,
+        key="rgb_filters",
+        num_rows="dynamic",
+        width="stretch",
         column_config={
             "kernel": st.column_config.SelectboxColumn("kernel", options=list(kernels.PRESETS), required=True),
             "note": st.column_config.TextColumn("what it shows"),
-        })
+        },
+    )
     try:
         return examples.rgb_bank([examples.FilterSpec(**row) for row in table if row.get("kernel")])
     except ValueError as error:
@@ -114,8 +131,11 @@ def choose_filters() -> tuple[np.ndarray, np.ndarray] | None:
 def settings_row(colour: bool) -> tuple[dict, float | None]:
     """Padding, its mode, stride, dilation, and the bias of a single filter (colour filters have their own)."""
     cols = st.columns(5)
-    bias = None if colour else cols[4].number_input("Bias", step=0.5, key="bias",
-                                                    help="Added to every output cell after the sum.")
+    bias = (
+        None
+        if colour
+        else cols[4].number_input("Bias", step=0.5, key="bias", help="Added to every output cell after the sum.")
+    )
     return dict(
         padding=cols[0].number_input("Padding", 0, 10, key="padding"),
         padding_mode=cols[1].selectbox("Padding mode", conv.PADDING_MODES, key="padding_mode"),
@@ -138,13 +158,18 @@ def step_controls(positions: int) -> int:
     """Play/pause, back/forward buttons and a slider over window positions; returns the 0-based step."""
     play, first, back, forward, position = st.columns([1, 1, 1, 1, 5], vertical_alignment="center")
     playing = st.session_state.get("playing", False)
-    if play.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
-                   on_click=toggle_play, key="play"):
+    if play.button(
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        on_click=toggle_play,
+        key="play",
+    ):
         st.rerun()  # the whole page: the fragment's timer is set where the page defines the fragment
     advance_if_playing(positions)
     st.session_state.window_step = min(max(1, st.session_state.get("window_step", 1)), positions)
-    first.button("First", icon=":material/first_page:", on_click=step_by, args=(-positions, positions),
-                 key="step_first")
+    first.button(
+        "First", icon=":material/first_page:", on_click=step_by, args=(-positions, positions), key="step_first"
+    )
     back.button("Back", icon=":material/chevron_left:", on_click=step_by, args=(-1, positions), key="step_back")
     forward.button("Next", icon=":material/chevron_right:", on_click=step_by, args=(1, positions), key="step_next")
     if positions > 1:
@@ -166,8 +191,7 @@ def show_step_grey(result: conv.Convolution, position: int) -> None:
     """One window position of a single-channel convolution, zoomed in when the image is large."""
     win = conv.window(result, position)
     small = max(result.padded.shape[1:]) <= SMALL
-    st.markdown(f"**Step {position + 1} of {result.positions}**: the window fills output cell "
-                f"({win.row}, {win.col}).")
+    st.markdown(f"**Step {position + 1} of {result.positions}**: the window fills output cell ({win.row}, {win.col}).")
     if not small:
         st.plotly_chart(figs.overview_figure(result, win), key="overview")
         st.caption("Zoomed on the window (red outlines are the kernel taps):")
@@ -189,18 +213,23 @@ def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None
     st.markdown(f"**Step {position + 1} of {result.positions}**, filter {filt}: output cell ({win.row}, {win.col}).")
     left, right = st.columns([3, 1])
     left.plotly_chart(figs.channel_step_figure(result, win, crop), key="channel_step_fig")
-    right.plotly_chart(figs.output_figure(result.output[filt], position, out_crop, f"map of filter {filt}",
-                                          height=360), key="output_fig")
+    right.plotly_chart(
+        figs.output_figure(result.output[filt], position, out_crop, f"map of filter {filt}", height=360),
+        key="output_fig",
+    )
     for c, name in enumerate(figs.CHANNEL_NAMES[: len(win.patch)]):
         st.caption(f"{name}: {conv.window_equation(win, channel=c)}")
     sums = " + ".join(conv.format_number(v) for v in win.channel_sums)
-    st.code(f"{sums} (channels) + {conv.format_number(win.bias)} (bias) = {conv.format_number(win.value)}",
-            language=None)
+    st.code(
+        f"{sums} (channels) + {conv.format_number(win.bias)} (bias) = {conv.format_number(win.value)}", language=None
+    )
 
 
 st.title("Convolution playground")
-st.caption("A kernel slides over the input; at each position it multiplies the values under it, "
-           "adds them up (plus a bias) and writes one output cell.")
+st.caption(
+    "A kernel slides over the input; at each position it multiplies the values under it, "
+    "adds them up (plus a bias) and writes one output cell."
+)
 input_column, kernel_column = st.columns(2, gap="large")
 with input_column:
     picked = choose_input()
@@ -224,8 +253,9 @@ except ValueError as error:
 shape = result.output.shape
 st.markdown(f"**Output:** {shape[1]}×{shape[2]}" + (f"×{shape[0]} (one map per filter)" if colour else ""))
 if colour:
-    shown = st.radio("Follow filter", range(shape[0]), horizontal=True, key="shown_filter",
-                     format_func=lambda f: f"filter {f}")
+    shown = st.radio(
+        "Follow filter", range(shape[0]), horizontal=True, key="shown_filter", format_func=lambda f: f"filter {f}"
+    )
     st.plotly_chart(figs.channel_sum_figure(result, shown), key="channel_sum_fig")
     st.plotly_chart(figs.volume_figure(result), key="volume_fig")
 

@@ -26,8 +26,9 @@ with left:
         image = data.sample_digits()[0][70].astype(float)
     else:
         image = pooling.classic_example()
-    mode = st.radio("Mode", pooling.MODES, horizontal=True, key="pool_mode",
-                    format_func={"max": "max", "avg": "average"}.get)
+    mode = st.radio(
+        "Mode", pooling.MODES, horizontal=True, key="pool_mode", format_func={"max": "max", "avg": "average"}.get
+    )
     kernel = st.number_input("Kernel size", 1, 8, 2, key="pool_kernel")
     stride = st.number_input("Stride", 1, 8, 2, key="pool_stride")
     padding = st.number_input("Padding", 0, 4, 0, key="pool_padding")
@@ -43,16 +44,21 @@ with right:
     step = st.slider("Step through the windows", 1, count, 1, key="pool_step") if count > 1 else 1
     window = result.windows[step - 1]
     st.markdown(
-        f"Window **{step} of {count}** → output row {window.out_row}, column {window.out_col}: "
-        f"`{window.explain(mode)}`"
+        f"Window **{step} of {count}** → output row {window.out_row}, column {window.out_col}: `{window.explain(mode)}`"
     )
     st.plotly_chart(figs.pooling_figure(result, step - 1), key="pool_figure")
     h, w = result.output.shape
     st.caption(
         f"{image.shape[0]}×{image.shape[1]} input → {h}×{w} output with a {kernel}×{kernel} window, "
         f"stride {stride}, padding {padding}. "
-        + ("Padding counts as −∞ for max pooling, so it never wins." if mode == "max" else
-           "Padding counts as 0 and the sum is always divided by the full window area, as PyTorch does.")
+        + (
+            "Padding counts as −∞ for max pooling, so it never wins."
+            if mode == "max"
+            else "Padding counts as 0 and the sum is always divided by the full window area, as PyTorch does."
+        )
     )
-    st.code(f"# PyTorch gives the same map:\ntorch.nn.functional.{'max' if mode == 'max' else 'avg'}_pool2d("
-            f"x, kernel_size={kernel}, stride={stride}, padding={padding})", language="python")
+    st.code(
+        f"# PyTorch gives the same map:\ntorch.nn.functional.{'max' if mode == 'max' else 'avg'}_pool2d("
+        f"x, kernel_size={kernel}, stride={stride}, padding={padding})",
+        language="python",
+    )

@@ -12,8 +12,10 @@ from cnnviz.weights import WeightsError
 ui.route_through_app()
 
 st.title("Draw a digit and see what the network thinks")
-st.markdown("Draw with the mouse or a finger, upload a picture of a digit, or pick one from MNIST. "
-            "The picture is turned into MNIST's format step by step, then every model votes.")
+st.markdown(
+    "Draw with the mouse or a finger, upload a picture of a digit, or pick one from MNIST. "
+    "The picture is turned into MNIST's format step by step, then every model votes."
+)
 
 source = st.radio("Digit from", ["Draw", "Upload", "Sample"], horizontal=True, key="predict_source")
 
@@ -26,18 +28,26 @@ def drawn_image():
     if st.button("Clear", key="predict_clear"):
         st.session_state["predict_canvas_version"] = st.session_state.get("predict_canvas_version", 0) + 1
     st.write("")  # room for the canvas toolbar (undo, redo, clear)
-    result = st_canvas(stroke_width=pen, stroke_color="#000000", background_color="#ffffff",
-                       height=320, width=320, drawing_mode="freedraw", update_streamlit=True,
-                       return_image_data=True,
-                       key=f"predict_canvas_{st.session_state.get('predict_canvas_version', 0)}")
+    result = st_canvas(
+        stroke_width=pen,
+        stroke_color="#000000",
+        background_color="#ffffff",
+        height=320,
+        width=320,
+        drawing_mode="freedraw",
+        update_streamlit=True,
+        return_image_data=True,
+        key=f"predict_canvas_{st.session_state.get('predict_canvas_version', 0)}",
+    )
     if result is None or result.image_data is None:
         return None
     return predict.canvas_to_image(result.image_data)
 
 
 def uploaded_image():
-    upload = st.file_uploader("Picture of one digit", type=["png", "jpg", "jpeg", "gif", "webp", "bmp"],
-                              key="predict_upload")
+    upload = st.file_uploader(
+        "Picture of one digit", type=["png", "jpg", "jpeg", "gif", "webp", "bmp"], key="predict_upload"
+    )
     return None if upload is None else load_image(upload.getvalue())
 
 
@@ -69,8 +79,10 @@ def predict_panel():
     show_predictions(prepared.digit)
 
 
-EXPLAIN_HELP = ("Saliency: the pixels that would change the score most. "
-                "Grad-CAM: where the last convolution layer found evidence for the class.")
+EXPLAIN_HELP = (
+    "Saliency: the pixels that would change the score most. "
+    "Grad-CAM: where the last convolution layer found evidence for the class."
+)
 
 
 def show_predictions(digit: np.ndarray) -> None:
@@ -78,9 +90,14 @@ def show_predictions(digit: np.ndarray) -> None:
     if not choices:
         st.warning("No trained model is available: train one on the Train live page.")
         return
-    method = st.radio("Explain the vote with", ["saliency", "grad_cam"], horizontal=True,
-                      key="predict_method", help=EXPLAIN_HELP,
-                      format_func={"saliency": "Saliency (SmoothGrad)", "grad_cam": "Grad-CAM"}.get)
+    method = st.radio(
+        "Explain the vote with",
+        ["saliency", "grad_cam"],
+        horizontal=True,
+        key="predict_method",
+        help=EXPLAIN_HELP,
+        format_func={"saliency": "Saliency (SmoothGrad)", "grad_cam": "Grad-CAM"}.get,
+    )
     for col, (label, key) in zip(st.columns(len(choices)), choices.items()):
         try:
             model = ui.get_model(key)
@@ -104,4 +121,5 @@ with st.expander("How the preprocessing works"):
         "placed in a 28x28 frame by their centre of mass. A network trained on them only understands "
         "input made the same way, so your picture goes through the same recipe. Real pictures need a "
         "little more: uneven light is evened out, tiny specks are dropped, and very thin or very thick "
-        "strokes are brought to MNIST's width.")
+        "strokes are brought to MNIST's width."
+    )

@@ -29,17 +29,23 @@ def open_saved_model() -> None:
     st.subheader("Open a model you saved")
     upload = st.file_uploader(
         "Weights file (.safetensors, as downloaded above or written by `python -m cnnviz train`)",
-        type=["safetensors"], key="train_weights_upload")
+        type=["safetensors"],
+        key="train_weights_upload",
+    )
     if upload is None:
         return
     try:
         opened = ui.open_weights_file(upload.name, upload.getvalue(), upload.file_id)
     except WeightsError as exc:
-        st.error(f"**{upload.name}** could not be opened: {exc} Choose a .safetensors file that this "
-                 "app or `python -m cnnviz train` saved.")
+        st.error(
+            f"**{upload.name}** could not be opened: {exc} Choose a .safetensors file that this "
+            "app or `python -m cnnviz train` saved."
+        )
         return
-    st.success(f"**{opened}** is now offered on the Architecture, Feature maps and Draw & predict "
-               "pages for this browser session.")
+    st.success(
+        f"**{opened}** is now offered on the Architecture, Feature maps and Draw & predict "
+        "pages for this browser session."
+    )
 
 
 st.title("Train a CNN live")
@@ -52,8 +58,10 @@ st.markdown(
 
 datasets = data.available_datasets()
 if not datasets:
-    st.error(f"No dataset was found under {data.data_dir()}. Put the MNIST files in "
-             f"{data.data_dir() / 'MNIST' / 'raw'} or set CNNVIZ_DATA to the folder that holds them.")
+    st.error(
+        f"No dataset was found under {data.data_dir()}. Put the MNIST files in "
+        f"{data.data_dir() / 'MNIST' / 'raw'} or set CNNVIZ_DATA to the folder that holds them."
+    )
     open_saved_model()
     st.stop()
 models = jobs.trainable_models(datasets)
@@ -66,25 +74,56 @@ def _typical_lr() -> None:
 
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns(4)
-    model = c1.selectbox("Model", models, index=models.index("lenet5"), format_func=MODEL_TITLES.get,
-                         key="train_model")
-    dataset = c2.selectbox("Dataset", jobs.compatible_datasets(model, datasets),
-                           format_func=lambda d: DATASETS[d].title, key="train_dataset")
-    optimizer = c3.radio("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_TITLES.get, horizontal=True,
-                         key="train_optimizer", on_change=_typical_lr)
-    lr = c4.number_input("Learning rate (peak)", 0.0, 10.0, TYPICAL_LR["adam"], step=0.001, format="%.4f",
-                         key="train_lr", help="One-cycle schedule: it warms up to this rate, then decays.")
+    model = c1.selectbox("Model", models, index=models.index("lenet5"), format_func=MODEL_TITLES.get, key="train_model")
+    dataset = c2.selectbox(
+        "Dataset",
+        jobs.compatible_datasets(model, datasets),
+        format_func=lambda d: DATASETS[d].title,
+        key="train_dataset",
+    )
+    optimizer = c3.radio(
+        "Optimizer",
+        OPTIMIZERS,
+        format_func=OPTIMIZER_TITLES.get,
+        horizontal=True,
+        key="train_optimizer",
+        on_change=_typical_lr,
+    )
+    lr = c4.number_input(
+        "Learning rate (peak)",
+        0.0,
+        10.0,
+        TYPICAL_LR["adam"],
+        step=0.001,
+        format="%.4f",
+        key="train_lr",
+        help="One-cycle schedule: it warms up to this rate, then decays.",
+    )
     c1, c2, c3, c4, c5 = st.columns(5)
     batch_size = c1.select_slider("Batch size", [16, 32, 64, 128, 256, 512], 64, key="train_batch")
     epochs = c2.slider("Epochs", 1, 20, 2, key="train_epochs")
-    train_size = c3.select_slider("Training images", SIZES, 5000, key="train_size",
-                                  help="A random subset for a quick demo; 60000 is all of MNIST.")
+    train_size = c3.select_slider(
+        "Training images",
+        SIZES,
+        5000,
+        key="train_size",
+        help="A random subset for a quick demo; 60000 is all of MNIST.",
+    )
     seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed", help="Same seed, same run.")
     devices = available_devices()
     device = c5.selectbox("Device", devices, format_func=DEVICE_TITLES.get, key="train_device")
 
-config = TrainConfig(model=model, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr,
-                     optimizer=optimizer, train_size=train_size, seed=int(seed), device=device)
+config = TrainConfig(
+    model=model,
+    dataset=dataset,
+    epochs=epochs,
+    batch_size=batch_size,
+    lr=lr,
+    optimizer=optimizer,
+    train_size=train_size,
+    seed=int(seed),
+    device=device,
+)
 problems = jobs.config_problems(config, datasets)
 for problem in problems:
     st.error(problem)
@@ -129,8 +168,10 @@ def live_view(live: bool) -> None:
         _controls(job, progress.status)
     label = "Paused. " if progress.status == "paused" else ""
     st.progress(progress.fraction, text=label + figs.progress_text(progress))
-    st.plotly_chart(figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs,
-                                       jobs.CURVE_SIZE), key="train_curves")
+    st.plotly_chart(
+        figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs, jobs.CURVE_SIZE),
+        key="train_curves",
+    )
     if progress.snapshot is not None:
         _watched(job, progress.snapshot)
 
@@ -141,8 +182,7 @@ def _watched(job: jobs.TrainingJob, snapshot: jobs.Snapshot) -> None:
     labels = job.watch.labels.tolist()
     st.markdown(f"**Ten test images and what the network says now** (after {snapshot.x:.2f} epochs)")
     captions = [f"{classes[p]} {snapshot.probs[i, p]:.0%}" for i, p in enumerate(predicted)]
-    st.plotly_chart(figs.tiles_figure(job.watch.images.numpy(), captions, list(predicted == labels)),
-                    key="train_tiles")
+    st.plotly_chart(figs.tiles_figure(job.watch.images.numpy(), captions, list(predicted == labels)), key="train_tiles")
     st.markdown("**conv1 filters** (red: positive weights, blue: negative)")
     st.plotly_chart(figs.filters_figure(snapshot.filters), key="train_filters")
 
@@ -166,18 +206,29 @@ def _finished(job: jobs.TrainingJob, progress: jobs.Progress) -> None:
     with right:
         classes = job.watch.info.classes
         st.markdown("**Most confidently wrong test images** (true → said, confidence)")
-        captions = [f"{classes[t]}→{classes[p]} {c:.0%}" for t, p, c in
-                    zip(result.wrong_labels, result.wrong_predicted, result.wrong_confidence)]
+        captions = [
+            f"{classes[t]}→{classes[p]} {c:.0%}"
+            for t, p, c in zip(result.wrong_labels, result.wrong_predicted, result.wrong_confidence)
+        ]
         if captions:
-            st.plotly_chart(figs.tiles_figure(result.wrong_images, captions, [False] * len(captions), cols=4,
-                                              height=330), key="train_wrong")
+            st.plotly_chart(
+                figs.tiles_figure(result.wrong_images, captions, [False] * len(captions), cols=4, height=330),
+                key="train_wrong",
+            )
         else:
             st.success("No test image is wrong.")
-    st.download_button("Download the weights (.safetensors with its card)", job.weights(),
-                       file_name=f"{job.config.model}-{job.config.dataset}-{job.id}.safetensors",
-                       mime="application/octet-stream", on_click="ignore", key="train_download")
-    st.info("This model is now offered on the **Architecture**, **Feature maps** and **Draw & predict** "
-            "pages (for this browser session), next to the shipped ones.")
+    st.download_button(
+        "Download the weights (.safetensors with its card)",
+        job.weights(),
+        file_name=f"{job.config.model}-{job.config.dataset}-{job.id}.safetensors",
+        mime="application/octet-stream",
+        on_click="ignore",
+        key="train_download",
+    )
+    st.info(
+        "This model is now offered on the **Architecture**, **Feature maps** and **Draw & predict** "
+        "pages (for this browser session), next to the shipped ones."
+    )
 
 
 live_view(live)

@@ -28,8 +28,9 @@ rng = np.random.default_rng(2026)
 
 def font_files() -> list[Path]:
     """TrueType/OpenType faces known to fontconfig, minus symbol and decorative-only fonts."""
-    lines = subprocess.run(["fc-list", ":", "file", "family"], capture_output=True, text=True,
-                           check=True).stdout.splitlines()
+    lines = subprocess.run(
+        ["fc-list", ":", "file", "family"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     files = set()
     for line in lines:
         path, _, family = line.partition(":")
@@ -58,8 +59,9 @@ def glyph_masks(path: Path) -> list[np.ndarray] | None:
 
 def _arc(cx: float, cy: float, r: float, start: float, stop: float, n: int = 24) -> list[tuple]:
     """Points on a circle, angles in degrees, screen coordinates (90 = down)."""
-    return [(cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a)))
-            for a in np.linspace(start, stop, n)]
+    return [
+        (cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a))) for a in np.linspace(start, stop, n)
+    ]
 
 
 def stroke_templates(digit: int) -> list[list[tuple]]:
@@ -124,7 +126,7 @@ def place(mask: np.ndarray) -> np.ndarray:
     glyph = np.asarray(Image.fromarray(mask).resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32)
     ink = np.zeros((big, big), dtype=np.float32)
     top, left = rng.integers(0, big - h + 1), rng.integers(0, big - w + 1)
-    ink[top:top + h, left:left + w] = glyph
+    ink[top : top + h, left : left + w] = glyph
     ink = ink.reshape(SIDE, SCALE, SIDE, SCALE).mean(axis=(1, 3))
     background, contrast = rng.uniform(0.75, 1.0), rng.uniform(0.45, 0.75)
     if rng.random() < 0.3:
@@ -158,10 +160,17 @@ def main() -> None:
             sources.append("stroke")
             fonts.append("")
     out = ASSETS / "font_digits.npz"
-    np.savez_compressed(out, images=np.stack(images), labels=np.array(labels, dtype=np.int64),
-                        source=np.array(sources), font=np.array(fonts))
-    print(f"wrote {len(images)} digits ({sources.count('font') // 10} font faces, "
-          f"{sources.count('stroke')} strokes) to {out} ({out.stat().st_size / 1024:.0f} KiB)")
+    np.savez_compressed(
+        out,
+        images=np.stack(images),
+        labels=np.array(labels, dtype=np.int64),
+        source=np.array(sources),
+        font=np.array(fonts),
+    )
+    print(
+        f"wrote {len(images)} digits ({sources.count('font') // 10} font faces, "
+        f"{sources.count('stroke')} strokes) to {out} ({out.stat().st_size / 1024:.0f} KiB)"
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
 from app import SECTIONS  # noqa: E402
 from e2e_helpers import (  # noqa: E402
-    EXCEPTION, VIEWPORT, free_port, launch_chromium, start_server, stop_server, wait_for_app,
-    wait_for_rerun, watch_runs,
+    EXCEPTION,
+    VIEWPORT,
+    free_port,
+    launch_chromium,
+    start_server,
+    stop_server,
+    wait_for_app,
+    wait_for_rerun,
+    watch_runs,
 )
 
 MAX_BYTES = 500_000

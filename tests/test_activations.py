@@ -98,8 +98,7 @@ def test_rotation():
     assert (turned > 128).any(axis=1).sum() < (image > 128).any(axis=1).sum()
     colour = np.stack([image, image, image])
     np.testing.assert_array_equal(activations.rotate_image(colour, 90)[2], turned)
-    np.testing.assert_array_equal(activations.transform_image(image, 2, -1, 90),
-                                  activations.shift_image(turned, 2, -1))
+    np.testing.assert_array_equal(activations.transform_image(image, 2, -1, 90), activations.shift_image(turned, 2, -1))
 
 
 def test_shift_sweep_is_one_batched_prediction(shipped):
@@ -107,5 +106,6 @@ def test_shift_sweep_is_one_batched_prediction(shipped):
     sweep = activations.shift_sweep(shipped, image, range(-3, 4), "y")
     assert sweep.shape == (7, 10)
     np.testing.assert_allclose(sweep[3], activations.run_model(shipped, image).probs, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(sweep[0], activations.run_model(shipped, activations.shift_image(image, 0, -3)).probs,
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        sweep[0], activations.run_model(shipped, activations.shift_image(image, 0, -3)).probs, rtol=1e-4, atol=1e-6
+    )

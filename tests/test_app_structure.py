@@ -31,8 +31,12 @@ def imported_roots(path: Path) -> set[str]:
 def first_statement_after_imports(path: Path) -> str:
     """The source of the first module-level statement that is not the docstring or an import."""
     body = ast.parse(path.read_text()).body
-    rest = [n for n in body if not isinstance(n, (ast.Import, ast.ImportFrom))
-            and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    rest = [
+        n
+        for n in body
+        if not isinstance(n, (ast.Import, ast.ImportFrom))
+        and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+    ]
     return ast.unparse(rest[0]) if rest else ""
 
 
@@ -52,7 +56,8 @@ def test_page_file_is_named_like_its_url():
 def test_page_first_routes_through_app(page):
     """Without this, a cold server's first visit runs the file outside st.navigation."""
     assert first_statement_after_imports(page) == "ui.route_through_app()", (
-        f"{page.name}: put `ui.route_through_app()` (from cnnviz import ui) right after the imports")
+        f"{page.name}: put `ui.route_through_app()` (from cnnviz import ui) right after the imports"
+    )
 
 
 @pytest.mark.parametrize("page", PAGE_FILES, ids=lambda p: p.name)
@@ -61,8 +66,7 @@ def test_page_imports_nothing_heavy(page):
 
 
 def test_only_ui_imports_streamlit_in_the_library():
-    importers = {p.relative_to(ROOT).as_posix() for p in LIBRARY_FILES
-                 if "streamlit" in imported_roots(p)}
+    importers = {p.relative_to(ROOT).as_posix() for p in LIBRARY_FILES if "streamlit" in imported_roots(p)}
     assert importers <= {"cnnviz/ui.py"}
 
 

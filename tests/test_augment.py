@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from cnnviz import augment, data, models
 
-IDENTITY = augment.AugmentSettings(shift=0, scale=(1, 1), rotate=0, shear=0, aspect=0, elastic=0,
-                                   stroke=(0, 0), gain=(1, 1), flag=0)
+IDENTITY = augment.AugmentSettings(
+    shift=0, scale=(1, 1), rotate=0, shear=0, aspect=0, elastic=0, stroke=(0, 0), gain=(1, 1), flag=0
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -74,6 +75,7 @@ def test_flags_leave_the_top_of_a_one_down_to_the_left(mnist_test):
         ys, xs = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
         assert float((added * xs).sum() / added.sum()) < top_x
         assert float((added * ys).sum() / added.sum()) > top
+
 
 def test_flags_need_ink_and_a_one():
     blank = torch.zeros(2, 1, 32, 32)

@@ -13,23 +13,53 @@ from cnnviz.weights import load_weights
 
 def test_train_then_evaluate_end_to_end(tmp_path, capsys, mnist_test):
     out = tmp_path / "tiny"
-    argv = ["train", "--model", "lenet5", "--epochs", "1", "--train-size", "1000", "--test-size",
-            "500", "--batch-size", "50", "--augment", "--seed", "2", "--device", "cpu",
-            "--no-download", "--out", str(out)]
+    argv = [
+        "train",
+        "--model",
+        "lenet5",
+        "--epochs",
+        "1",
+        "--train-size",
+        "1000",
+        "--test-size",
+        "500",
+        "--batch-size",
+        "50",
+        "--augment",
+        "--seed",
+        "2",
+        "--device",
+        "cpu",
+        "--no-download",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     captured = capsys.readouterr()
     assert "epoch 1/1 [" in captured.err and "test accuracy" in captured.out
     card = json.loads((tmp_path / "tiny.json").read_text())
-    for key in ("model", "dataset", "epochs", "optimizer", "lr", "batch_size", "seed", "augment",
-                "test_accuracy", "date", "device", "torch", "command"):
+    for key in (
+        "model",
+        "dataset",
+        "epochs",
+        "optimizer",
+        "lr",
+        "batch_size",
+        "seed",
+        "augment",
+        "test_accuracy",
+        "date",
+        "device",
+        "torch",
+        "command",
+    ):
         assert key in card, key
     assert card["command"] == "python -m cnnviz " + " ".join(argv)
     assert card["augment"] is True and card["device"] == "cpu" and card["test_size"] == 500
     assert card["test_accuracy"] > 0.5  # 20 steps on 1000 digits: far above chance
     model, saved_card = load_weights(tmp_path / "tiny.safetensors")
     assert saved_card == card
-    assert main(["evaluate", "--weights", str(tmp_path / "tiny.safetensors"), "--device", "cpu",
-                 "--no-download"]) == 0
+    assert main(["evaluate", "--weights", str(tmp_path / "tiny.safetensors"), "--device", "cpu", "--no-download"]) == 0
     assert "test accuracy" in capsys.readouterr().out
 
 
@@ -41,8 +71,13 @@ def test_bad_input_gives_one_line_and_status_2(tmp_path, capsys):
 
 
 def test_module_runs_as_a_program():
-    result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--help"], capture_output=True,
-                            text=True, env=dict(os.environ), timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "cnnviz", "train", "--help"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
     assert result.returncode == 0 and "--augment" in result.stdout and "--out" in result.stdout
 
 

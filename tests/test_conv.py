@@ -49,8 +49,7 @@ def test_conv_output_size_matches_conv2d(size, kernel, stride, padding, dilation
 @given(sizes, kernels, strides, paddings, dilations, st.booleans())
 def test_pool_output_size_matches_max_pool2d(size, kernel, stride, padding, dilation, ceil_mode):
     x = torch.zeros(1, 1, 1, size)
-    expected = torch_shape(F.max_pool2d, x, (1, kernel), (1, stride), (0, padding), (1, dilation),
-                           ceil_mode=ceil_mode)
+    expected = torch_shape(F.max_pool2d, x, (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode=ceil_mode)
     assert ours(conv.pool_output_size, size, kernel, stride, padding, dilation, ceil_mode) == expected
 
 
@@ -64,25 +63,33 @@ def test_pool_output_size_matches_avg_pool2d(size, kernel, stride, padding, ceil
 
 @SETTINGS
 @given(sizes, kernels, strides, paddings, st.integers(0, 3), dilations)
-def test_conv_transpose_output_size_matches_conv_transpose2d(size, kernel, stride, padding,
-                                                             output_padding, dilation):
+def test_conv_transpose_output_size_matches_conv_transpose2d(size, kernel, stride, padding, output_padding, dilation):
     x, w = torch.zeros(1, 1, 1, size), torch.zeros(1, 1, 1, kernel)
-    expected = torch_shape(F.conv_transpose2d, x, w, stride=(1, stride), padding=(0, padding),
-                           output_padding=(0, output_padding), dilation=(1, dilation))
-    assert ours(conv.conv_transpose_output_size, size, kernel, stride, padding, output_padding,
-                dilation) == expected
+    expected = torch_shape(
+        F.conv_transpose2d,
+        x,
+        w,
+        stride=(1, stride),
+        padding=(0, padding),
+        output_padding=(0, output_padding),
+        dilation=(1, dilation),
+    )
+    assert ours(conv.conv_transpose_output_size, size, kernel, stride, padding, output_padding, dilation) == expected
 
 
 def test_pool_stride_defaults_to_kernel():
     assert conv.pool_output_size(28, 2) == 14
 
 
-@pytest.mark.parametrize("fn, args", [
-    (conv.conv_output_size, (5, 3, 0)),  # stride 0
-    (conv.conv_output_size, (5, 3, 1, -1)),  # negative padding
-    (conv.pool_output_size, (5, 0)),
-    (conv.conv_transpose_output_size, (5, 3, 1, 0, -1)),
-])
+@pytest.mark.parametrize(
+    "fn, args",
+    [
+        (conv.conv_output_size, (5, 3, 0)),  # stride 0
+        (conv.conv_output_size, (5, 3, 1, -1)),  # negative padding
+        (conv.pool_output_size, (5, 0)),
+        (conv.conv_transpose_output_size, (5, 3, 1, 0, -1)),
+    ],
+)
 def test_nonsense_arguments_are_refused(fn, args):
     with pytest.raises(ValueError, match="must be a whole number"):
         fn(*args)
@@ -97,6 +104,7 @@ def test_formula_substitutes_numbers_and_result():
 
 
 # --- padding -------------------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(st.integers(1, 6), st.integers(1, 6), st.integers(0, 7), st.sampled_from(conv.PADDING_MODES))
@@ -118,6 +126,7 @@ def test_unknown_padding_mode():
 
 # --- the stepper ---------------------------------------------------------------------------------
 
+
 @st.composite
 def conv_cases(draw):
     channels, filters = draw(st.integers(1, 3)), draw(st.integers(1, 3))
@@ -129,7 +138,9 @@ def conv_cases(draw):
         image=rng.integers(-3, 4, size=(channels, height, width)).astype(float),
         weight=rng.normal(size=(filters, channels, kh, kw)),
         bias=rng.normal(size=filters) if draw(st.booleans()) else None,
-        stride=draw(strides), padding=draw(st.integers(0, 3)), dilation=draw(dilations),
+        stride=draw(strides),
+        padding=draw(st.integers(0, 3)),
+        dilation=draw(dilations),
         padding_mode=draw(st.sampled_from(conv.PADDING_MODES)),
     )
 
@@ -139,8 +150,7 @@ def torch_conv(case) -> np.ndarray:
     p = case["padding"]
     x = F.pad(x, (p,) * 4, mode=TORCH_PAD[case["padding_mode"]])
     bias = None if case["bias"] is None else torch.tensor(case["bias"])
-    return F.conv2d(x, torch.tensor(case["weight"]), bias, stride=case["stride"],
-                    dilation=case["dilation"])[0].numpy()
+    return F.conv2d(x, torch.tensor(case["weight"]), bias, stride=case["stride"], dilation=case["dilation"])[0].numpy()
 
 
 @SETTINGS
@@ -201,6 +211,7 @@ def test_mismatched_channels_are_explained():
 def test_full_digit_is_fast():
     """A 28×28 digit with a 3×3 kernel is a single vectorised call, not a Python loop per cell."""
     import time
+
     image = np.random.default_rng(0).integers(0, 256, size=(28, 28))
     start = time.perf_counter()
     for _ in range(20):
@@ -210,8 +221,9 @@ def test_full_digit_is_fast():
 
 def test_channel_contributions_sum_to_the_output():
     rng = np.random.default_rng(1)
-    result = conv.convolve(rng.normal(size=(3, 6, 7)), rng.normal(size=(2, 3, 3, 3)), bias=[0.5, -1],
-                           padding=1, stride=2)
+    result = conv.convolve(
+        rng.normal(size=(3, 6, 7)), rng.normal(size=(2, 3, 3, 3)), bias=[0.5, -1], padding=1, stride=2
+    )
     for f in range(2):
         parts = conv.channel_contributions(result, f)
         assert parts.shape == (3, 3, 4)

@@ -58,8 +58,9 @@ def test_damaged_idx_file_gives_a_clear_error(tmp_path):
     raw.mkdir(parents=True)
     for train in (True, False):
         _write_idx(raw / data.IDX_FILES[train][1], np.zeros(5, np.uint8), False)
-        (raw / data.IDX_FILES[train][0]).write_bytes(bytes([0, 0, 8, 3]) + (9).to_bytes(4, "big")
-                                                     + (28).to_bytes(4, "big") * 2 + b"\0" * 100)
+        (raw / data.IDX_FILES[train][0]).write_bytes(
+            bytes([0, 0, 8, 3]) + (9).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + b"\0" * 100
+        )
     with pytest.raises(data.DatasetMissingError, match="truncated"):
         data.load_split("mnist", train=True, root=tmp_path, download=False)
 
@@ -102,8 +103,7 @@ def _write_cifar(folder, payload=None) -> None:
     folder.mkdir(parents=True)
     rng = np.random.default_rng(1)
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        batch = payload or {b"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8),
-                            b"labels": [0, 1, 2, 9]}
+        batch = payload or {b"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8), b"labels": [0, 1, 2, 9]}
         (folder / name).write_bytes(pickle.dumps(batch))
 
 

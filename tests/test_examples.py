@@ -22,13 +22,16 @@ def test_rgb_bank_builds_weighted_slices():
     np.testing.assert_array_equal(weights[1, 1], -kernels.PRESETS["Identity"].values)
 
 
-@pytest.mark.parametrize("specs, message", [
-    ([], "at least one filter"),
-    ([examples.FilterSpec("Nope", 1, 1, 1)], "Unknown kernel"),
-    ([examples.FilterSpec("Sobel x", float("nan"), 1, 1)], "fill in the empty cells"),
-    ([examples.FilterSpec("Sobel x", 1, 1, 1, None)], "fill in the empty cells"),  # an emptied table cell
-    ([examples.FilterSpec("Sobel x", 1, 1, 1), examples.FilterSpec("Gaussian blur 5×5", 1, 1, 1)], "same size"),
-])
+@pytest.mark.parametrize(
+    "specs, message",
+    [
+        ([], "at least one filter"),
+        ([examples.FilterSpec("Nope", 1, 1, 1)], "Unknown kernel"),
+        ([examples.FilterSpec("Sobel x", float("nan"), 1, 1)], "fill in the empty cells"),
+        ([examples.FilterSpec("Sobel x", 1, 1, 1, None)], "fill in the empty cells"),  # an emptied table cell
+        ([examples.FilterSpec("Sobel x", 1, 1, 1), examples.FilterSpec("Gaussian blur 5×5", 1, 1, 1)], "same size"),
+    ],
+)
 def test_rgb_bank_explains_bad_tables(specs, message):
     with pytest.raises(ValueError, match=message):
         examples.rgb_bank(specs)

@@ -34,7 +34,8 @@ def test_every_builder_makes_a_valid_figure(lenet):
         figs.class_scores(acts.logits, acts.probs, model.classes),
         figs.parameter_bars(rows),
         figs.fc_comparison_bars(inspect.fc_comparison(model, "conv2")),
-        figs.pooling_figure(result), figs.pooling_figure(result, step=3),
+        figs.pooling_figure(result),
+        figs.pooling_figure(result, step=3),
         figs.shift_sweep_figure(list(range(-2, 3)), {"x": np.full((5, 10), 0.1)}, 5, model.classes, {"x": 0}),
     ]
     for fig in built:
@@ -48,7 +49,7 @@ def test_mosaic_puts_each_tile_where_its_index_says(n, h, w, cols):
     grid, index = figs.mosaic(maps, cols)
     for k in range(n):
         rows, columns = np.nonzero(index == k)
-        tile = grid[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
+        tile = grid[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
         np.testing.assert_array_equal(tile, maps[k])
     assert np.isnan(grid[index == -1]).all()
 

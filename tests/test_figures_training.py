@@ -17,7 +17,7 @@ finite = st.floats(-1e6, 1e6, allow_nan=False)
 @given(arrays(np.float64, st.integers(1, 60), elements=finite), st.floats(0.0, 0.99))
 def test_smooth_is_the_debiased_exponential_average(values, weight):
     weights = weight ** np.arange(len(values))[::-1]
-    expected = [np.sum(weights[-(i + 1):] * values[:i + 1]) / np.sum(weights[-(i + 1):]) for i in range(len(values))]
+    expected = [np.sum(weights[-(i + 1) :] * values[: i + 1]) / np.sum(weights[-(i + 1) :]) for i in range(len(values))]
     np.testing.assert_allclose(figs.smooth(values, weight), expected, rtol=1e-9, atol=1e-6)
 
 
@@ -30,7 +30,9 @@ def test_tile_puts_each_image_in_its_cell(n, cols, gap):
     assert grid.shape == (rows * (4 + gap) - gap, cols * (3 + gap) - gap)
     for k in range(n):
         r, c = divmod(k, cols)
-        np.testing.assert_array_equal(grid[r * (4 + gap): r * (4 + gap) + 4, c * (3 + gap): c * (3 + gap) + 3], images[k])
+        np.testing.assert_array_equal(
+            grid[r * (4 + gap) : r * (4 + gap) + 4, c * (3 + gap) : c * (3 + gap) + 3], images[k]
+        )
     assert np.isnan(grid).sum() == grid.size - images.size
 
 
@@ -88,8 +90,9 @@ def test_confusion_counts_shown_and_rows_coloured_by_share():
 @pytest.mark.parametrize("done, expected", [(0, "Starting"), (3, "about 12 s left"), (8, "testing on the whole")])
 def test_progress_text(done, expected):
     step = StepRecord(1, done, 8, 0.5, 0.75, 100.0, 1.0, 1.0, done / 8) if done else None
-    progress = jobs.Progress("running", TrainConfig(epochs=1), 8, steps_done=done, step=step,
-                             samples_per_s=1234.0, eta=12.0)
+    progress = jobs.Progress(
+        "running", TrainConfig(epochs=1), 8, steps_done=done, step=step, samples_per_s=1234.0, eta=12.0
+    )
     text = figs.progress_text(progress)
     assert expected in text
     if done:
@@ -105,5 +108,7 @@ def test_progress_text_after_the_end():
 
 def test_config_text_describes_the_run_not_the_widgets():
     text = figs.config_text(TrainConfig(model="simplecnn", epochs=1, optimizer="sgd", lr=0.05), 2000)
-    assert text == ("Training SimpleCNN on 2,000 MNIST digits images for 1 epoch: batch 128, SGD with momentum "
-                    "at learning rate 0.05, seed 0, device auto.")
+    assert text == (
+        "Training SimpleCNN on 2,000 MNIST digits images for 1 epoch: batch 128, SGD with momentum "
+        "at learning rate 0.05, seed 0, device auto."
+    )

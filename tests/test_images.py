@@ -27,8 +27,12 @@ def png_chunk(kind: bytes, payload: bytes) -> bytes:
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose header claims a size; its pixel data is a few bytes (a decompression bomb's shape)."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def digit_picture(mode: str = "L") -> Image.Image:
@@ -38,16 +42,20 @@ def digit_picture(mode: str = "L") -> Image.Image:
     return Image.fromarray(pixels, "L").convert(mode)
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"", "empty"),
-    (b"just some text, not an image at all", "not an image"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "not an image"),
-    (png_header_only(1, 0), "0 pixels"),
-    (png_header_only(0, 7), "0 pixels"),
-    (png_header_only(20000, 20000), "too many pixels"),
-    (png_header_only(6000, 6000), "too many pixels"),
-    (b"\0" * (MAX_BYTES + 1), "MB"),
-], ids=["empty", "text", "png-garbage", "1x0", "0x7", "bomb-20000x20000", "over-pixel-cap", "too-many-bytes"])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "empty"),
+        (b"just some text, not an image at all", "not an image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "not an image"),
+        (png_header_only(1, 0), "0 pixels"),
+        (png_header_only(0, 7), "0 pixels"),
+        (png_header_only(20000, 20000), "too many pixels"),
+        (png_header_only(6000, 6000), "too many pixels"),
+        (b"\0" * (MAX_BYTES + 1), "MB"),
+    ],
+    ids=["empty", "text", "png-garbage", "1x0", "0x7", "bomb-20000x20000", "over-pixel-cap", "too-many-bytes"],
+)
 def test_bad_bytes_get_a_plain_message(data, words):
     with pytest.raises(ImageInputError, match=words):
         load_image(data)
@@ -71,9 +79,16 @@ def test_formats_outside_the_allow_list_are_refused():
         load_image(encode(digit_picture(), "TIFF"))
 
 
-@pytest.mark.parametrize("fmt, params", [
-    ("PNG", {}), ("BMP", {}), ("GIF", {}), ("WEBP", {"lossless": True}), ("JPEG", {"quality": 95}),
-])
+@pytest.mark.parametrize(
+    "fmt, params",
+    [
+        ("PNG", {}),
+        ("BMP", {}),
+        ("GIF", {}),
+        ("WEBP", {"lossless": True}),
+        ("JPEG", {"quality": 95}),
+    ],
+)
 def test_every_accepted_format_round_trips(fmt, params):
     original = np.asarray(digit_picture())
     loaded = load_image(encode(digit_picture(), fmt, **params))
@@ -145,8 +160,10 @@ def test_exif_rotation_is_applied():
 
 
 @settings(max_examples=150, deadline=None)
-@given(pixels=arrays(np.uint8, st.tuples(st.integers(1, 24), st.integers(1, 24))),
-       fmt=st.sampled_from(["PNG", "BMP", "WEBP"]))
+@given(
+    pixels=arrays(np.uint8, st.tuples(st.integers(1, 24), st.integers(1, 24))),
+    fmt=st.sampled_from(["PNG", "BMP", "WEBP"]),
+)
 def test_lossless_grey_images_round_trip_exactly(pixels, fmt):
     params = {"lossless": True} if fmt == "WEBP" else {}
     loaded = load_image(encode(Image.fromarray(pixels, "L"), fmt, **params))

@@ -47,10 +47,14 @@ def test_lenet5_hand_checked_numbers():
     assert inspect.totals(list(rows.values()))[0] == 61_750
 
 
-@pytest.mark.parametrize("conv", [
-    nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.Conv2d(4, 6, (3, 5), groups=2, bias=False),
-    nn.Conv2d(1, 2, 1),
-])
+@pytest.mark.parametrize(
+    "conv",
+    [
+        nn.Conv2d(3, 8, 3, stride=2, padding=1),
+        nn.Conv2d(4, 6, (3, 5), groups=2, bias=False),
+        nn.Conv2d(1, 2, 1),
+    ],
+)
 def test_conv_macs_formula_counts_every_product(conv):
     """MACs equal the number of weight*input products PyTorch performs (unfold + matmul count)."""
     x = torch.rand(1, conv.in_channels, 11, 13)

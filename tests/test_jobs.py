@@ -153,8 +153,7 @@ def test_session_end_stops_its_worker(mnist_train, test_split):
 def test_two_concurrent_trainings_both_finish_and_a_third_is_refused(mnist_train, test_split):
     registry = jobs.JobRegistry(max_jobs=2)
     a = registry.start("a", TINY, mnist_train, test_split, heartbeat_timeout=None)
-    b = registry.start("b", replace(TINY, model="simplecnn", seed=1),
-                       mnist_train, test_split, heartbeat_timeout=None)
+    b = registry.start("b", replace(TINY, model="simplecnn", seed=1), mnist_train, test_split, heartbeat_timeout=None)
     with pytest.raises(jobs.TrainingBusyError, match="already running"):
         registry.start("c", TINY, mnist_train, test_split)
     assert a.join(60) and b.join(60)
@@ -189,8 +188,9 @@ def test_no_thread_or_model_leaks_across_many_runs(mnist_train, test_split):
 
 
 def test_a_diverging_run_fails_with_advice(mnist_train, test_split):
-    config = TrainConfig(model="simplecnn", epochs=1, batch_size=64, train_size=512, optimizer="sgd", lr=100.0,
-                         schedule="constant")
+    config = TrainConfig(
+        model="simplecnn", epochs=1, batch_size=64, train_size=512, optimizer="sgd", lr=100.0, schedule="constant"
+    )
     job = _job(config, mnist_train, test_split).start()
     assert job.join(60)
     p = job.progress()
@@ -210,19 +210,27 @@ def test_advice_names_an_exploding_loss():
     result = jobs.Result(2.3, 0.1, 10, np.eye(10, dtype=int), *[np.zeros(0)] * 4)
     progress = jobs.Progress("finished", TrainConfig(lr=1.0), 2, train_curve=curve, result=result)
     assert "too high" in jobs.advice(progress)
-    calm = jobs.Progress("finished", TrainConfig(), 2, train_curve=curve[:1],
-                         result=jobs.Result(0.1, 0.97, 10, np.eye(10, dtype=int), *[np.zeros(0)] * 4))
+    calm = jobs.Progress(
+        "finished",
+        TrainConfig(),
+        2,
+        train_curve=curve[:1],
+        result=jobs.Result(0.1, 0.97, 10, np.eye(10, dtype=int), *[np.zeros(0)] * 4),
+    )
     assert jobs.advice(calm) is None
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"lr": 0.0}, "Learning rate 0 is outside"),
-    ({"lr": 5.0}, "Learning rate 5 is outside"),
-    ({"dataset": "cifar10", "model": "cifarcnn"}, "CIFAR-10 is not on this machine"),
-    ({"dataset": "fashion", "model": "cifarcnn"}, "CifarCNN cannot read Fashion-MNIST"),
-    ({"device": "xpu"}, "Device 'xpu' is not available"),
-    ({"epochs": 0}, "Epochs must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"lr": 0.0}, "Learning rate 0 is outside"),
+        ({"lr": 5.0}, "Learning rate 5 is outside"),
+        ({"dataset": "cifar10", "model": "cifarcnn"}, "CIFAR-10 is not on this machine"),
+        ({"dataset": "fashion", "model": "cifarcnn"}, "CifarCNN cannot read Fashion-MNIST"),
+        ({"device": "xpu"}, "Device 'xpu' is not available"),
+        ({"epochs": 0}, "Epochs must be at least 1"),
+    ],
+)
 def test_bad_settings_are_explained(changes, expected):
     config = replace(TINY, **changes)
     problems = jobs.config_problems(config, ["mnist", "fashion"])

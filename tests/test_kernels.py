@@ -10,9 +10,23 @@ from hypothesis import strategies as st
 from cnnviz import conv, kernels
 from cnnviz.kernels import KernelError, parse_kernel
 
-REQUIRED = ["Identity", "Prewitt x", "Prewitt y", "Sobel x", "Sobel y", "Scharr x", "Scharr y",
-            "Laplacian (4-neighbour)", "Laplacian (8-neighbour)", "Box blur", "Gaussian blur 3×3",
-            "Gaussian blur 5×5", "Sharpen", "Emboss", "Outline"]
+REQUIRED = [
+    "Identity",
+    "Prewitt x",
+    "Prewitt y",
+    "Sobel x",
+    "Sobel y",
+    "Scharr x",
+    "Scharr y",
+    "Laplacian (4-neighbour)",
+    "Laplacian (8-neighbour)",
+    "Box blur",
+    "Gaussian blur 3×3",
+    "Gaussian blur 5×5",
+    "Sharpen",
+    "Emboss",
+    "Outline",
+]
 
 
 def test_every_required_preset_exists_with_a_sentence():
@@ -27,8 +41,9 @@ def test_smoothing_kernels_keep_brightness(name):
     assert kernels.PRESETS[name].values.sum() == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("name", ["Prewitt x", "Sobel x", "Scharr x", "Laplacian (4-neighbour)",
-                                  "Laplacian (8-neighbour)", "Outline"])
+@pytest.mark.parametrize(
+    "name", ["Prewitt x", "Sobel x", "Scharr x", "Laplacian (4-neighbour)", "Laplacian (8-neighbour)", "Outline"]
+)
 def test_edge_kernels_ignore_flat_regions(name):
     assert kernels.PRESETS[name].values.sum() == 0
 
@@ -43,36 +58,42 @@ def test_sobel_x_responds_to_vertical_edges_only():
     np.testing.assert_allclose(x, expected[0].numpy())
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("1 0 -1\n2 0 -2\n1 0 -1", [[1, 0, -1], [2, 0, -2], [1, 0, -1]]),
-    ("1,0,-1; 2,0,-2; 1,0,-1", [[1, 0, -1], [2, 0, -2], [1, 0, -1]]),
-    ("[[1, 2], [3, 4]]", [[1, 2], [3, 4]]),
-    ("1/9 1/9\n-1/2 .5", [[1 / 9, 1 / 9], [-0.5, 0.5]]),
-    ("  −1  2e1 \n\n 3 +4 \n", [[-1, 20], [3, 4]]),
-    ("7", [[7]]),
-    ("1 2 3", [[1, 2, 3]]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1 0 -1\n2 0 -2\n1 0 -1", [[1, 0, -1], [2, 0, -2], [1, 0, -1]]),
+        ("1,0,-1; 2,0,-2; 1,0,-1", [[1, 0, -1], [2, 0, -2], [1, 0, -1]]),
+        ("[[1, 2], [3, 4]]", [[1, 2], [3, 4]]),
+        ("1/9 1/9\n-1/2 .5", [[1 / 9, 1 / 9], [-0.5, 0.5]]),
+        ("  −1  2e1 \n\n 3 +4 \n", [[-1, 20], [3, 4]]),
+        ("7", [[7]]),
+        ("1 2 3", [[1, 2, 3]]),
+    ],
+)
 def test_parse_kernel_reads_common_notations(text, expected):
     np.testing.assert_array_equal(parse_kernel(text), np.array(expected, dtype=float))
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "empty"),
-    (" ;\n ,", "empty"),
-    ("1 2\n3", "same number of values"),
-    ("1 a 2", "'a' \\(row 1, number 2\\) is not a number"),
-    ("1 nan", "not a finite number"),
-    ("-inf 1", "not a finite number"),
-    ("1e400", "too large"),
-    ("2000000", "too large"),
-    ("1/0", "divides by zero"),
-    ("1/2/3", "not a number"),
-    ("0x10", "not a number"),
-    ("__import__('os')", "not a number"),
-    ("1 2 3 4 5 6 7 8", "at most 7×7"),
-    ("1\n" * 8, "at most 7×7"),
-    ("1 " * 5000, "characters"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        (" ;\n ,", "empty"),
+        ("1 2\n3", "same number of values"),
+        ("1 a 2", "'a' \\(row 1, number 2\\) is not a number"),
+        ("1 nan", "not a finite number"),
+        ("-inf 1", "not a finite number"),
+        ("1e400", "too large"),
+        ("2000000", "too large"),
+        ("1/0", "divides by zero"),
+        ("1/2/3", "not a number"),
+        ("0x10", "not a number"),
+        ("__import__('os')", "not a number"),
+        ("1 2 3 4 5 6 7 8", "at most 7×7"),
+        ("1\n" * 8, "at most 7×7"),
+        ("1 " * 5000, "characters"),
+    ],
+)
 def test_parse_kernel_rejects_bad_text_with_a_fix(text, message):
     with pytest.raises(KernelError, match=message):
         parse_kernel(text)

@@ -33,22 +33,32 @@ def test_padding_is_explained_and_never_picked():
     assert avg.explain("avg") == "(0 + 0 + 0 + 1) / 4 = 0.25"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(kernel=5), "never fits"),
-    (dict(kernel=2, padding=2), "at most half the kernel"),
-    (dict(kernel=0), "at least 1"),
-    (dict(kernel=2, stride=0), "at least 1"),
-    (dict(kernel=2, mode="median"), "mode must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(kernel=5), "never fits"),
+        (dict(kernel=2, padding=2), "at most half the kernel"),
+        (dict(kernel=0), "at least 1"),
+        (dict(kernel=2, stride=0), "at least 1"),
+        (dict(kernel=2, mode="median"), "mode must be"),
+    ],
+)
 def test_invalid_settings_raise_readable_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         pool2d(classic_example(), **kwargs)
 
 
 @settings(max_examples=250, deadline=None)
-@given(h=st.integers(1, 12), w=st.integers(1, 12), kernel=st.integers(1, 5), stride=st.integers(1, 5),
-       padding=st.integers(0, 2), mode=st.sampled_from(["max", "avg"]), seed=st.integers(0, 2**16),
-       integers=st.booleans())
+@given(
+    h=st.integers(1, 12),
+    w=st.integers(1, 12),
+    kernel=st.integers(1, 5),
+    stride=st.integers(1, 5),
+    padding=st.integers(0, 2),
+    mode=st.sampled_from(["max", "avg"]),
+    seed=st.integers(0, 2**16),
+    integers=st.booleans(),
+)
 def test_matches_pytorch(h, w, kernel, stride, padding, mode, seed, integers):
     try:
         out_h, out_w = pool_output_size(h, kernel, stride, padding), pool_output_size(w, kernel, stride, padding)

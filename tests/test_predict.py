@@ -53,8 +53,9 @@ def model(request):
     return load_pretrained(request.param)
 
 
-def redraw(digit: np.ndarray, canvas: int, scale: float, corner: tuple[float, float],
-           dark_on_light: bool) -> Image.Image:
+def redraw(
+    digit: np.ndarray, canvas: int, scale: float, corner: tuple[float, float], dark_on_light: bool
+) -> Image.Image:
     """An MNIST digit drawn again somewhere else: bigger or smaller, off-centre, maybe inverted."""
     side = max(1, round(28 * scale))
     big = Image.fromarray(digit).resize((side, side), Image.Resampling.BILINEAR)
@@ -76,15 +77,17 @@ def test_predict_digit_uses_the_shipped_model_by_name(samples):
     assert probs.sum() == pytest.approx(1.0, abs=1e-5) and int(probs.argmax()) == labels[0]
 
 
-@pytest.mark.parametrize("canvas, scale, corner, dark", [
-    (300, 8.0, (0.5, 0.5), True),    # drawn big on a light canvas
-    (300, 2.5, (0.0, 0.0), True),    # small, top-left corner
-    (300, 3.0, (1.0, 1.0), False),   # small, bottom-right corner, light on dark
-    (120, 1.2, (1.0, 0.0), False),   # nearly MNIST size, pushed to a corner
-    (600, 15.0, (0.3, 0.8), True),   # a photo-sized page
-])
-def test_redrawn_sample_digits_come_back_to_mnist_form(samples, direct, model, canvas, scale, corner,
-                                                      dark):
+@pytest.mark.parametrize(
+    "canvas, scale, corner, dark",
+    [
+        (300, 8.0, (0.5, 0.5), True),  # drawn big on a light canvas
+        (300, 2.5, (0.0, 0.0), True),  # small, top-left corner
+        (300, 3.0, (1.0, 1.0), False),  # small, bottom-right corner, light on dark
+        (120, 1.2, (1.0, 0.0), False),  # nearly MNIST size, pushed to a corner
+        (600, 15.0, (0.3, 0.8), True),  # a photo-sized page
+    ],
+)
+def test_redrawn_sample_digits_come_back_to_mnist_form(samples, direct, model, canvas, scale, corner, dark):
     images, labels = samples
     picks = range(0, 100, 4)
     digits = [predict.preprocess(redraw(images[i], canvas, scale, corner, dark)).digit for i in picks]
@@ -112,17 +115,21 @@ def test_uneven_light_and_specks_do_not_fool_it(samples, model):
 def polyline_seven(width: int, box: tuple[int, int, int, int]) -> Image.Image:
     left, top, right, bottom = box
     page = Image.new("L", (300, 300), 255)
-    ImageDraw.Draw(page).line([(left, top), (right, top), (left + (right - left) // 3, bottom)],
-                              fill=0, width=width, joint="curve")
+    ImageDraw.Draw(page).line(
+        [(left, top), (right, top), (left + (right - left) // 3, bottom)], fill=0, width=width, joint="curve"
+    )
     return page
 
 
-@pytest.mark.parametrize("width, box", [
-    (2, (100, 100, 200, 250)),    # hairline pen
-    (45, (40, 30, 260, 280)),     # marker filling the canvas
-    (12, (5, 5, 60, 80)),         # tiny, in the top-left corner
-    (12, (230, 200, 295, 295)),   # tiny, in the bottom-right corner
-])
+@pytest.mark.parametrize(
+    "width, box",
+    [
+        (2, (100, 100, 200, 250)),  # hairline pen
+        (45, (40, 30, 260, 280)),  # marker filling the canvas
+        (12, (5, 5, 60, 80)),  # tiny, in the top-left corner
+        (12, (230, 200, 295, 295)),  # tiny, in the bottom-right corner
+    ],
+)
 def test_pen_width_size_and_place_do_not_matter(model, width, box):
     assert int(predict.predict_image(polyline_seven(width, box), model).argmax()) == 7
 
@@ -167,11 +174,15 @@ def test_font_and_stroke_digits_clear_the_accuracy_floor(font_digits, model):
     assert accuracy >= FONT_ACCURACY_FLOOR, f"{accuracy:.3f}"
 
 
-@pytest.mark.parametrize("picture", [
-    Image.new("L", (300, 300), 255),
-    Image.new("RGB", (64, 48), (90, 90, 90)),
-    Image.fromarray(np.random.default_rng(0).integers(120, 136, (200, 200), dtype=np.uint8)),
-], ids=["white canvas", "grey photo", "faint noise"])
+@pytest.mark.parametrize(
+    "picture",
+    [
+        Image.new("L", (300, 300), 255),
+        Image.new("RGB", (64, 48), (90, 90, 90)),
+        Image.fromarray(np.random.default_rng(0).integers(120, 136, (200, 200), dtype=np.uint8)),
+    ],
+    ids=["white canvas", "grey photo", "faint noise"],
+)
 def test_blank_pictures_ask_for_a_digit(picture):
     with pytest.raises(ImageInputError, match="[Dd]raw a digit"):
         predict.preprocess(picture)
@@ -200,7 +211,14 @@ def test_steps_show_the_mnist_recipe(samples):
     result = predict.preprocess(redraw(samples[0][0], 300, 8.0, (0.2, 0.3), True))
     titles = [s.title for s in result.steps]
     assert [t.split(". ")[1] for t in titles] == [
-        "Grayscale", "Inverted", "Cleaned", "Cropped", "Scaled", "Centred", "Padded"]
+        "Grayscale",
+        "Inverted",
+        "Cleaned",
+        "Cropped",
+        "Scaled",
+        "Centred",
+        "Padded",
+    ]
     assert result.inverted
     assert result.digit.shape == (28, 28) and result.digit.dtype == np.uint8
     assert max(result.steps[4].image.shape) in (19, 20, 21)  # 20 plus or minus the pen's anti-aliasing
@@ -230,12 +248,11 @@ def test_a_speck_of_ink_on_a_big_page_still_gets_the_right_polarity(samples, dar
 
 
 @settings(max_examples=200, deadline=None)
-@given(index=st.integers(0, 99), dx=st.integers(0, 150), dy=st.integers(0, 150),
-       dark=st.booleans())
+@given(index=st.integers(0, 99), dx=st.integers(0, 150), dy=st.integers(0, 150), dark=st.booleans())
 def test_moving_a_digit_anywhere_keeps_its_prediction(samples, direct, index, dx, dy, dark):
     images, labels = samples
     page = np.zeros((180, 180), dtype=np.uint8)
-    page[dy:dy + 28, dx:dx + 28] = images[index]
+    page[dy : dy + 28, dx : dx + 28] = images[index]
     if dark:
         page = 255 - page
     moved = predict.preprocess(Image.fromarray(page)).digit
@@ -267,8 +284,7 @@ def test_grad_cam_matches_a_hook_based_reference(samples, model):
     (grad,) = torch.autograd.grad(logits[0, label], kept["out"])
     cam = torch.relu((grad.mean(dim=(2, 3), keepdim=True) * kept["out"]).sum(1, keepdim=True))
     cam = torch.nn.functional.interpolate(cam, size=x.shape[-2:], mode="bilinear")[0, 0]
-    assert np.allclose(predict.grad_cam(digit, model, label), (cam / cam.max()).detach().numpy(),
-                       atol=1e-5)
+    assert np.allclose(predict.grad_cam(digit, model, label), (cam / cam.max()).detach().numpy(), atol=1e-5)
 
 
 @pytest.mark.parametrize("method", sorted(predict.EXPLANATIONS))

@@ -40,8 +40,9 @@ def test_same_seed_gives_the_same_losses_on_cpu(mnist_train, mnist_test):
     config = TrainConfig(model="lenet5", batch_size=64, device="cpu", augment=True, seed=5)
     first, again = (_losses(config, train_split, test_split, 8) for _ in range(2))
     assert first == again
-    other = _losses(TrainConfig(model="lenet5", batch_size=64, device="cpu", augment=True, seed=6),
-                    train_split, test_split, 8)
+    other = _losses(
+        TrainConfig(model="lenet5", batch_size=64, device="cpu", augment=True, seed=6), train_split, test_split, 8
+    )
     assert other != first
 
 
@@ -90,8 +91,11 @@ def test_make_model_is_seeded_and_leaves_the_global_rng_alone():
 
 def test_config_errors_are_readable():
     model = train.make_model(TrainConfig())
-    for bad, match in [({"optimizer": "rmsprop"}, "adam"), ({"schedule": "cosine"}, "onecycle"),
-                       ({"precision": "fp8"}, "bf16")]:
+    for bad, match in [
+        ({"optimizer": "rmsprop"}, "adam"),
+        ({"schedule": "cosine"}, "onecycle"),
+        ({"precision": "fp8"}, "bf16"),
+    ]:
         config = TrainConfig(train_size=64, batch_size=64, device="cpu", **bad)
         with pytest.raises(ValueError, match=match):
             split = _fake_split(64)
@@ -104,14 +108,18 @@ def _fake_split(n):
     from cnnviz.data import DATASETS, Split
 
     g = torch.Generator().manual_seed(0)
-    return Split(torch.randint(0, 256, (n, 1, 28, 28), dtype=torch.uint8, generator=g),
-                 torch.randint(0, 10, (n,), generator=g), DATASETS["mnist"])
+    return Split(
+        torch.randint(0, 256, (n, 1, 28, 28), dtype=torch.uint8, generator=g),
+        torch.randint(0, 10, (n,), generator=g),
+        DATASETS["mnist"],
+    )
 
 
 def test_sgd_and_constant_schedule_also_train():
     split = _fake_split(256)
-    config = TrainConfig(model="simplecnn", epochs=1, batch_size=64, optimizer="sgd",
-                         schedule="constant", lr=0.01, device="cpu")
+    config = TrainConfig(
+        model="simplecnn", epochs=1, batch_size=64, optimizer="sgd", schedule="constant", lr=0.01, device="cpu"
+    )
     records = list(train.train(config, train.make_model(config), split, split))
     assert isinstance(records[-1], EpochRecord) and len(records) == 5
 

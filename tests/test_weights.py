@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from safetensors.torch import save as st_save
 
 from cnnviz import models
-from cnnviz.weights import (WeightsError, card_path, load_weights, save_weights,
-                            weights_from_bytes, weights_to_bytes)
+from cnnviz.weights import WeightsError, card_path, load_weights, save_weights, weights_from_bytes, weights_to_bytes
 
 CARD = {"model": "lenet5", "dataset": "mnist", "test_accuracy": 0.99}
 
@@ -116,8 +115,7 @@ def test_file_without_a_card_or_checksum_is_refused(lenet):
     plain = st_save({k: v.contiguous() for k, v in lenet.state_dict().items()})
     with pytest.raises(WeightsError, match="card"):
         weights_from_bytes(plain)
-    no_sum = st_save({k: v.contiguous() for k, v in lenet.state_dict().items()},
-                     metadata={"card": json.dumps(CARD)})
+    no_sum = st_save({k: v.contiguous() for k, v in lenet.state_dict().items()}, metadata={"card": json.dumps(CARD)})
     with pytest.raises(WeightsError):
         weights_from_bytes(no_sum)
 

@@ -25,18 +25,34 @@ def _scale(values: np.ndarray, signed: bool | None = None) -> dict:
     return colour_scale(values, "Greys_r", signed)
 
 
-def _heatmap(values: np.ndarray, x: np.ndarray, y: np.ndarray, hover: str, show_text: bool,
-             scale: dict, **kwargs) -> dict:
+def _heatmap(
+    values: np.ndarray, x: np.ndarray, y: np.ndarray, hover: str, show_text: bool, scale: dict, **kwargs
+) -> dict:
     # rounding shows float noise such as 1/3 + 1/3 + 1/3 - 1 as 0, not 1e-16
-    trace = dict(type="heatmap", z=np.round(values, 9), x=x, y=y, showscale=False, xgap=1, ygap=1,
-                 hoverongaps=False, hovertemplate=hover + "<extra></extra>", **scale, **kwargs)
+    trace = dict(
+        type="heatmap",
+        z=np.round(values, 9),
+        x=x,
+        y=y,
+        showscale=False,
+        xgap=1,
+        ygap=1,
+        hoverongaps=False,
+        hovertemplate=hover + "<extra></extra>",
+        **scale,
+        **kwargs,
+    )
     if show_text:
         trace["texttemplate"] = "%{z:.4~g}"  # drawn by the browser; blank (NaN) cells stay empty
     return trace
 
 
-def _axes(axis: str = "", domain: tuple[float, float] = (0.0, 1.0), ticks: bool = True,
-          ranges: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+def _axes(
+    axis: str = "",
+    domain: tuple[float, float] = (0.0, 1.0),
+    ticks: bool = True,
+    ranges: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict:
     """One square grid panel: x along the top like a matrix, rows growing downwards (fixed to `ranges`)."""
     common = dict(showgrid=False, zeroline=False, constrain="domain", dtick=1, showticklabels=ticks)
     x = dict(common, side="top", domain=domain, anchor=f"y{axis}")
@@ -47,26 +63,47 @@ def _axes(axis: str = "", domain: tuple[float, float] = (0.0, 1.0), ticks: bool 
     return {f"xaxis{axis}": x, f"yaxis{axis}": y}
 
 
-def _figure(traces: list[dict], shapes: list[dict], title: str, height: int, top: int = 60,
-            right: int = 10, **layout) -> go.Figure:
+def _figure(
+    traces: list[dict], shapes: list[dict], title: str, height: int, top: int = 60, right: int = 10, **layout
+) -> go.Figure:
     """Build the figure in one pass (plotly validates once, not once per added shape).
 
     Margins are fixed (autoexpand off): plotly.js otherwise measures the tick labels after
     drawing and draws the whole figure again, about a third of the browser's time per step.
     """
-    layout = dict(title=dict(text=title, font_size=14), height=height, shapes=shapes,
-                  margin=dict(l=40, r=right, t=top, b=10, autoexpand=False), plot_bgcolor="white", **layout)
+    layout = dict(
+        title=dict(text=title, font_size=14),
+        height=height,
+        shapes=shapes,
+        margin=dict(l=40, r=right, t=top, b=10, autoexpand=False),
+        plot_bgcolor="white",
+        **layout,
+    )
     return go.Figure(dict(data=traces, layout=layout))
 
 
-def _box(x0: float, x1: float, y0: float, y1: float, colour: str, width: int = 3, axis: str = "",
-         **kwargs) -> dict:
-    return dict(type="rect", x0=x0 - 0.5, x1=x1 + 0.5, y0=y0 - 0.5, y1=y1 + 0.5, xref=f"x{axis}",
-                yref=f"y{axis}", line=dict(color=colour, width=width), **kwargs)
+def _box(x0: float, x1: float, y0: float, y1: float, colour: str, width: int = 3, axis: str = "", **kwargs) -> dict:
+    return dict(
+        type="rect",
+        x0=x0 - 0.5,
+        x1=x1 + 0.5,
+        y0=y0 - 0.5,
+        y1=y1 + 0.5,
+        xref=f"x{axis}",
+        yref=f"y{axis}",
+        line=dict(color=colour, width=width),
+        **kwargs,
+    )
 
 
-def _input_panel(conv: Convolution, win: Window | None, channel: int, crop: tuple[slice, slice] | None,
-                 axis: str = "", tint: str | None = None) -> tuple[list[dict], list[dict], np.ndarray, np.ndarray]:
+def _input_panel(
+    conv: Convolution,
+    win: Window | None,
+    channel: int,
+    crop: tuple[slice, slice] | None,
+    axis: str = "",
+    tint: str | None = None,
+) -> tuple[list[dict], list[dict], np.ndarray, np.ndarray]:
     """Traces and shapes of one padded input channel: pixels, greyed padding, the fence, the taps."""
     p = conv.padding
     rows, cols = crop or (slice(0, conv.padded.shape[1]), slice(0, conv.padded.shape[2]))
@@ -76,34 +113,50 @@ def _input_panel(conv: Convolution, win: Window | None, channel: int, crop: tupl
     height_in, width_in = conv.padded.shape[1] - 2 * p, conv.padded.shape[2] - 2 * p
     inside = ((y >= 0) & (y < height_in))[:, None] & ((x >= 0) & (x < width_in))[None, :]
     show_text = values.shape[1] <= TEXT_LIMIT
-    scale = _scale(conv.padded[channel, p:p + height_in, p:p + width_in])
+    scale = _scale(conv.padded[channel, p : p + height_in, p : p + width_in])
     if tint:
         scale["colorscale"] = [[0, "black"], [1, tint]]
     where = dict(xaxis=f"x{axis}", yaxis=f"y{axis}")
-    traces = [_heatmap(np.where(inside, values, np.nan), x, y, "row %{y}, col %{x}: %{z}", show_text, scale,
-                       **where)]
+    traces = [_heatmap(np.where(inside, values, np.nan), x, y, "row %{y}, col %{x}: %{z}", show_text, scale, **where)]
     shapes = []
     if p:
-        traces.append(_heatmap(np.where(inside, np.nan, values), x, y,
-                               f"padding ({conv.padding_mode}) at row %{{y}}, col %{{x}}: %{{z}}",
-                               show_text, {"colorscale": [[0, "#e6e6e6"], [1, PADDING_COLOUR]]},
-                               zmin=scale["zmin"], zmax=scale["zmax"], opacity=0.7, **where))
+        traces.append(
+            _heatmap(
+                np.where(inside, np.nan, values),
+                x,
+                y,
+                f"padding ({conv.padding_mode}) at row %{{y}}, col %{{x}}: %{{z}}",
+                show_text,
+                {"colorscale": [[0, "#e6e6e6"], [1, PADDING_COLOUR]]},
+                zmin=scale["zmin"],
+                zmax=scale["zmax"],
+                opacity=0.7,
+                **where,
+            )
+        )
         shapes.append(_box(0, width_in - 1, 0, height_in - 1, "#1f77b4", 2, axis, line_dash="dash"))
     if win is not None:
         shapes += _window_shapes(win, p, axis)
     return traces, shapes, x, y
 
 
-def input_figure(conv: Convolution, win: Window | None, channel: int = 0, crop: tuple[slice, slice] | None = None,
-                 title: str | None = None, height: int = 420) -> go.Figure:
+def input_figure(
+    conv: Convolution,
+    win: Window | None,
+    channel: int = 0,
+    crop: tuple[slice, slice] | None = None,
+    title: str | None = None,
+    height: int = 420,
+) -> go.Figure:
     """The padded input: real pixels in grey levels, padding greyed out and fenced, window taps outlined."""
     title = title or ("Input (padding in grey)" if conv.padding else "Input")
     traces, shapes, x, y = _input_panel(conv, win, channel, crop)
     return _figure(traces, shapes, title, height, **_axes(ranges=(x, y)))
 
 
-def channel_step_figure(conv: Convolution, win: Window, crop: tuple[slice, slice] | None = None,
-                        height: int = 520) -> go.Figure:
+def channel_step_figure(
+    conv: Convolution, win: Window, crop: tuple[slice, slice] | None = None, height: int = 520
+) -> go.Figure:
     """One window position on every input channel (top) above the kernel slice it meets (bottom)."""
     channels = conv.padded.shape[0]
     names = CHANNEL_NAMES if channels == 3 else tuple(f"channel {c}" for c in range(channels))
@@ -115,11 +168,20 @@ def channel_step_figure(conv: Convolution, win: Window, crop: tuple[slice, slice
         shapes += panel_shapes
         layout.update(_axes(axis, domain, ranges=(x, y)))
         layout[f"yaxis{axis}"].update(domain=(0.42, 1.0), showticklabels=c == 0)
-        layout[f"xaxis{axis}"]["title"] = dict(text=f"{names[c]}: sum {format_number(win.channel_sums[c])}",
-                                               standoff=2)
+        layout[f"xaxis{axis}"]["title"] = dict(text=f"{names[c]}: sum {format_number(win.channel_sums[c])}", standoff=2)
         kh, kw = win.kernel[c].shape
-        traces.append(_heatmap(win.kernel[c], np.arange(kw), np.arange(kh), "weight [%{y}, %{x}] = %{z}", True,
-                               _scale(win.kernel[c], signed=True), xaxis=f"x{kaxis}", yaxis=f"y{kaxis}"))
+        traces.append(
+            _heatmap(
+                win.kernel[c],
+                np.arange(kw),
+                np.arange(kh),
+                "weight [%{y}, %{x}] = %{z}",
+                True,
+                _scale(win.kernel[c], signed=True),
+                xaxis=f"x{kaxis}",
+                yaxis=f"y{kaxis}",
+            )
+        )
         layout.update(_axes(kaxis, domain, ticks=False))
         layout[f"yaxis{kaxis}"]["domain"] = (0.0, 0.3)
         layout[f"xaxis{kaxis}"]["title"] = dict(text=f"filter {win.filter}, slice for {names[c]}", standoff=2)
@@ -129,8 +191,18 @@ def channel_step_figure(conv: Convolution, win: Window, crop: tuple[slice, slice
 def _window_shapes(win: Window, padding: int, axis: str = "") -> list[dict]:
     """The window's span lightly shaded, and every tap the (dilated) kernel touches outlined."""
     rows, cols = win.rows - padding, win.cols - padding
-    span = _box(cols[0], cols[-1], rows[0], rows[-1], WINDOW_COLOUR, 0, axis, fillcolor=WINDOW_COLOUR,
-                opacity=0.12, layer="above")
+    span = _box(
+        cols[0],
+        cols[-1],
+        rows[0],
+        rows[-1],
+        WINDOW_COLOUR,
+        0,
+        axis,
+        fillcolor=WINDOW_COLOUR,
+        opacity=0.12,
+        layer="above",
+    )
     cells = " ".join(f"M{c - 0.5},{r - 0.5}H{c + 0.5}V{r + 0.5}H{c - 0.5}Z" for r in rows for c in cols)
     taps = dict(type="path", path=cells, xref=f"x{axis}", yref=f"y{axis}", line=dict(color=WINDOW_COLOUR, width=3))
     return [span, taps]  # one path for all taps: plotly validates each shape, so fewer is faster
@@ -139,8 +211,10 @@ def _window_shapes(win: Window, padding: int, axis: str = "") -> list[dict]:
 def window_crop(conv: Convolution, win: Window, margin: int = 2) -> tuple[slice, slice]:
     """The padded-input neighbourhood around the window, for the zoomed step-by-step view."""
     h, w = conv.padded.shape[1:]
-    return (slice(max(0, win.rows[0] - margin), min(h, win.rows[-1] + margin + 1)),
-            slice(max(0, win.cols[0] - margin), min(w, win.cols[-1] + margin + 1)))
+    return (
+        slice(max(0, win.rows[0] - margin), min(h, win.rows[-1] + margin + 1)),
+        slice(max(0, win.cols[0] - margin), min(w, win.cols[-1] + margin + 1)),
+    )
 
 
 def kernel_products_figure(win: Window, channel: int = 0, height: int = 480) -> go.Figure:
@@ -149,9 +223,20 @@ def kernel_products_figure(win: Window, channel: int = 0, height: int = 480) -> 
     kh, kw = kernel.shape
     x, y = np.arange(kw), np.arange(kh)
     custom = np.stack([win.patch[channel], kernel], axis=-1)
-    traces = [_heatmap(kernel, x, y, "weight [%{y}, %{x}] = %{z}", True, _scale(kernel, signed=True)),
-              _heatmap(products, x, y, "%{customdata[0]} × %{customdata[1]} = %{z}", True,
-                       _scale(products, signed=True), customdata=custom, xaxis="x2", yaxis="y2")]
+    traces = [
+        _heatmap(kernel, x, y, "weight [%{y}, %{x}] = %{z}", True, _scale(kernel, signed=True)),
+        _heatmap(
+            products,
+            x,
+            y,
+            "%{customdata[0]} × %{customdata[1]} = %{z}",
+            True,
+            _scale(products, signed=True),
+            customdata=custom,
+            xaxis="x2",
+            yaxis="y2",
+        ),
+    ]
     layout = {**_axes(), **_axes("2")}
     layout["yaxis"]["domain"] = (0.58, 1.0)
     layout["yaxis2"]["domain"] = (0.0, 0.42)
@@ -160,8 +245,14 @@ def kernel_products_figure(win: Window, channel: int = 0, height: int = 480) -> 
     return _figure(traces, [], "", height, top=50, **layout)
 
 
-def output_figure(output: np.ndarray, position: int | None, crop: tuple[slice, slice] | None = None,
-                  title: str = "Output", height: int = 420, reveal: bool = True) -> go.Figure:
+def output_figure(
+    output: np.ndarray,
+    position: int | None,
+    crop: tuple[slice, slice] | None = None,
+    title: str = "Output",
+    height: int = 420,
+    reveal: bool = True,
+) -> go.Figure:
     """The output map; with reveal, cells after the current step stay blank until the window gets there."""
     out_h, out_w = output.shape
     order = np.arange(out_h * out_w).reshape(out_h, out_w)
@@ -180,8 +271,10 @@ def output_figure(output: np.ndarray, position: int | None, crop: tuple[slice, s
 def output_crop(output_shape: tuple[int, int], position: int, margin: int = 3) -> tuple[slice, slice]:
     """The output neighbourhood around the cell being filled."""
     r, c = divmod(position, output_shape[1])
-    return (slice(max(0, r - margin), min(output_shape[0], r + margin + 1)),
-            slice(max(0, c - margin), min(output_shape[1], c + margin + 1)))
+    return (
+        slice(max(0, r - margin), min(output_shape[0], r + margin + 1)),
+        slice(max(0, c - margin), min(output_shape[1], c + margin + 1)),
+    )
 
 
 def _panel_domains(widths: list[float], gap: float = 0.04) -> list[tuple[float, float]]:
@@ -193,42 +286,67 @@ def _panel_domains(widths: list[float], gap: float = 0.04) -> list[tuple[float, 
     return domains
 
 
-def _side_by_side(panels: list[tuple[np.ndarray, np.ndarray, np.ndarray, str, dict, str]],
-                  widths: list[float], text_limit: int) -> tuple[list[dict], dict]:
+def _side_by_side(
+    panels: list[tuple[np.ndarray, np.ndarray, np.ndarray, str, dict, str]], widths: list[float], text_limit: int
+) -> tuple[list[dict], dict]:
     """Heatmap panels in one row (plain axes, no make_subplots), each titled underneath."""
     traces, layout = [], {}
     for k, ((values, x, y, hover, scale, title), domain) in enumerate(zip(panels, _panel_domains(widths))):
         axis = "" if k == 0 else str(k + 1)
-        traces.append(_heatmap(values, x, y, hover, values.shape[1] <= text_limit, scale,
-                               xaxis=f"x{axis}", yaxis=f"y{axis}"))
+        traces.append(
+            _heatmap(values, x, y, hover, values.shape[1] <= text_limit, scale, xaxis=f"x{axis}", yaxis=f"y{axis}")
+        )
         axes = _axes(axis, domain, ticks=False)
         axes[f"xaxis{axis}"].update(title=dict(text=title, standoff=4), side="bottom")
         layout.update(axes)
     return traces, layout
 
 
-def overview_figure(conv: Convolution, win: Window, channel: int = 0, filter: int = 0,
-                    height: int = 420) -> go.Figure:
+def overview_figure(conv: Convolution, win: Window, channel: int = 0, filter: int = 0, height: int = 420) -> go.Figure:
     """Input, kernel and output side by side for large images, the window and its cell outlined."""
     p = conv.padding
     image, kernel, output = conv.padded[channel], conv.weight[filter, channel], conv.output[filter]
     in_h, in_w = image.shape[0] - 2 * p, image.shape[1] - 2 * p
     panels = [
-        (image, np.arange(image.shape[1]) - p, np.arange(image.shape[0]) - p, "row %{y}, col %{x}: %{z}",
-         _scale(image[p:p + in_h, p:p + in_w]), f"input {in_h}×{in_w}" + (f" + padding {p}" if p else "")),
-        (kernel, np.arange(kernel.shape[1]), np.arange(kernel.shape[0]), "weight [%{y}, %{x}] = %{z}",
-         _scale(kernel, signed=True), f"kernel {kernel.shape[0]}×{kernel.shape[1]}"),
-        (output, np.arange(output.shape[1]), np.arange(output.shape[0]), "output [%{y}, %{x}] = %{z}",
-         _scale(output), f"output {output.shape[0]}×{output.shape[1]}"),
+        (
+            image,
+            np.arange(image.shape[1]) - p,
+            np.arange(image.shape[0]) - p,
+            "row %{y}, col %{x}: %{z}",
+            _scale(image[p : p + in_h, p : p + in_w]),
+            f"input {in_h}×{in_w}" + (f" + padding {p}" if p else ""),
+        ),
+        (
+            kernel,
+            np.arange(kernel.shape[1]),
+            np.arange(kernel.shape[0]),
+            "weight [%{y}, %{x}] = %{z}",
+            _scale(kernel, signed=True),
+            f"kernel {kernel.shape[0]}×{kernel.shape[1]}",
+        ),
+        (
+            output,
+            np.arange(output.shape[1]),
+            np.arange(output.shape[0]),
+            "output [%{y}, %{x}] = %{z}",
+            _scale(output),
+            f"output {output.shape[0]}×{output.shape[1]}",
+        ),
     ]
     traces, layout = _side_by_side(panels, [0.44, 0.12, 0.44], text_limit=7)
-    shapes = [_box(win.cols[0] - p, win.cols[-1] - p, win.rows[0] - p, win.rows[-1] - p, WINDOW_COLOUR, 2),
-              _box(win.col, win.col, win.row, win.row, WINDOW_COLOUR, 2, "3")]
+    shapes = [
+        _box(win.cols[0] - p, win.cols[-1] - p, win.rows[0] - p, win.rows[-1] - p, WINDOW_COLOUR, 2),
+        _box(win.col, win.col, win.row, win.row, WINDOW_COLOUR, 2, "3"),
+    ]
     if p:
-        ring = (f"M{-p - 0.5},{-p - 0.5}H{in_w + p - 0.5}V{in_h + p - 0.5}H{-p - 0.5}Z "
-                f"M-0.5,-0.5V{in_h - 0.5}H{in_w - 0.5}V-0.5Z")  # outer square minus the image: the ring
-        shapes += [dict(type="path", path=ring, fillcolor=PADDING_COLOUR, opacity=0.6, line_width=0, layer="above"),
-                   _box(0, in_w - 1, 0, in_h - 1, "#1f77b4", 1, line_dash="dash")]
+        ring = (
+            f"M{-p - 0.5},{-p - 0.5}H{in_w + p - 0.5}V{in_h + p - 0.5}H{-p - 0.5}Z "
+            f"M-0.5,-0.5V{in_h - 0.5}H{in_w - 0.5}V-0.5Z"
+        )  # outer square minus the image: the ring
+        shapes += [
+            dict(type="path", path=ring, fillcolor=PADDING_COLOUR, opacity=0.6, line_width=0, layer="above"),
+            _box(0, in_w - 1, 0, in_h - 1, "#1f77b4", 1, line_dash="dash"),
+        ]
     return _figure(traces, shapes, "", height, top=10, **layout)
 
 
@@ -240,10 +358,13 @@ def channel_sum_figure(conv: Convolution, filter: int = 0, height: int = 300) ->
     scale = _scale(np.concatenate([parts.ravel(), conv.output[filter].ravel()]))
     out_h, out_w = conv.output.shape[1:]
     x, y = np.arange(out_w), np.arange(out_h)
-    panels = [(values, x, y, "[%{y}, %{x}] = %{z}", scale, f"{name} ∗ its slice" + (" +" if c < channels - 1 else " ="))
-              for c, (values, name) in enumerate(zip(parts, names))]
-    panels.append((conv.output[filter], x, y, "[%{y}, %{x}] = %{z}", scale,
-                   f"sum + bias {format_number(conv.bias[filter])}"))
+    panels = [
+        (values, x, y, "[%{y}, %{x}] = %{z}", scale, f"{name} ∗ its slice" + (" +" if c < channels - 1 else " ="))
+        for c, (values, name) in enumerate(zip(parts, names))
+    ]
+    panels.append(
+        (conv.output[filter], x, y, "[%{y}, %{x}] = %{z}", scale, f"sum + bias {format_number(conv.bias[filter])}")
+    )
     traces, layout = _side_by_side(panels, [1.0] * (channels + 1), text_limit=7)
     return _figure(traces, [], f"Filter {filter}: one kernel slice per input channel, added up", height, **layout)
 
@@ -254,13 +375,36 @@ def volume_figure(conv: Convolution, height: int = 480) -> go.Figure:
     filters, out_h, out_w = maps.shape
     xs, ys = np.meshgrid(np.arange(out_w), np.arange(out_h))
     scale = _scale(maps)
-    traces = [dict(type="surface", x=xs, y=ys, z=np.full(xs.shape, f, dtype=float), surfacecolor=maps[f],
-                   cmin=scale["zmin"], cmax=scale["zmax"], colorscale=scale["colorscale"], showscale=f == 0,
-                   name=f"filter {f}", customdata=maps[f],
-                   hovertemplate=f"filter {f}<br>" + "row %{y}, col %{x}: %{customdata:.4g}<extra></extra>")
-              for f in range(filters)]
-    scene = dict(xaxis_title="col", yaxis=dict(title="row", autorange="reversed"),
-                 zaxis=dict(title="filter", dtick=1), aspectmode="manual",
-                 aspectratio=dict(x=1, y=out_h / out_w, z=0.3 * max(2, filters)))
-    return _figure(traces, [], f"Output volume {out_h}×{out_w}×{filters}: one map per filter", height,
-                   top=40, right=90, scene=scene)  # room for the colour bar
+    traces = [
+        dict(
+            type="surface",
+            x=xs,
+            y=ys,
+            z=np.full(xs.shape, f, dtype=float),
+            surfacecolor=maps[f],
+            cmin=scale["zmin"],
+            cmax=scale["zmax"],
+            colorscale=scale["colorscale"],
+            showscale=f == 0,
+            name=f"filter {f}",
+            customdata=maps[f],
+            hovertemplate=f"filter {f}<br>" + "row %{y}, col %{x}: %{customdata:.4g}<extra></extra>",
+        )
+        for f in range(filters)
+    ]
+    scene = dict(
+        xaxis_title="col",
+        yaxis=dict(title="row", autorange="reversed"),
+        zaxis=dict(title="filter", dtick=1),
+        aspectmode="manual",
+        aspectratio=dict(x=1, y=out_h / out_w, z=0.3 * max(2, filters)),
+    )
+    return _figure(
+        traces,
+        [],
+        f"Output volume {out_h}×{out_w}×{filters}: one map per filter",
+        height,
+        top=40,
+        right=90,
+        scene=scene,
+    )  # room for the colour bar

@@ -17,7 +17,7 @@ def tile(images: np.ndarray, cols: int, gap: int, fill: float) -> np.ndarray:
     grid = np.full(shape, fill, dtype=np.result_type(images.dtype, np.float32))
     for k in range(n):
         r, c = divmod(k, cols)
-        grid[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = images[k]
+        grid[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = images[k]
     return grid
 
 

@@ -35,8 +35,11 @@ def _colour(values: np.ndarray) -> dict:
 def _map_layout(title: str, height: int) -> dict:
     """Square cells, row 0 on top, no axes: how an image or a feature map is read."""
     return dict(
-        title=dict(text=title, font=dict(size=14)), height=height, margin=dict(l=0, r=0, t=30, b=0),
-        plot_bgcolor="white", xaxis=dict(visible=False, constrain="domain"),
+        title=dict(text=title, font=dict(size=14)),
+        height=height,
+        margin=dict(l=0, r=0, t=30, b=0),
+        plot_bgcolor="white",
+        xaxis=dict(visible=False, constrain="domain"),
         yaxis=dict(visible=False, autorange="reversed", scaleanchor="x", constrain="domain"),
     )
 
@@ -49,8 +52,9 @@ def grid_columns(n: int) -> int:
     return max(1, math.ceil(math.sqrt(n * 1.5)))
 
 
-def feature_grid(maps: np.ndarray, title: str, selected: int | None = None, height: int = 360,
-                 clickable: bool = False) -> go.Figure:
+def feature_grid(
+    maps: np.ndarray, title: str, selected: int | None = None, height: int = 360, clickable: bool = False
+) -> go.Figure:
     """Every channel of a layer as a heatmap tile; hover gives channel, row, column and value.
 
     ``clickable`` adds a small handle per tile whose selection names the channel (st.plotly_chart
@@ -63,15 +67,28 @@ def feature_grid(maps: np.ndarray, title: str, selected: int | None = None, heig
     layout = _map_layout(title, height)
     if selected is not None and 0 <= selected < n:
         r, c = divmod(selected, cols)
-        layout["shapes"] = [dict(type="rect", x0=c * (w + 1) - 0.7, x1=c * (w + 1) + w - 0.3,
-                                 y0=r * (h + 1) - 0.7, y1=r * (h + 1) + h - 0.3,
-                                 line=dict(color=PICK_COLOUR, width=3))]
-    traces = [dict(
-        type="heatmap", z=grid.astype(np.float32), customdata=np.dstack([index, rows_in_tile, cols_in_tile]),
-        hoverongaps=False, colorbar=dict(thickness=10), **_colour(maps),
-        hovertemplate="channel %{customdata[0]}<br>row %{customdata[1]}, col %{customdata[2]}"
-                      "<br>value %{z:.3f}<extra></extra>",
-    )]
+        layout["shapes"] = [
+            dict(
+                type="rect",
+                x0=c * (w + 1) - 0.7,
+                x1=c * (w + 1) + w - 0.3,
+                y0=r * (h + 1) - 0.7,
+                y1=r * (h + 1) + h - 0.3,
+                line=dict(color=PICK_COLOUR, width=3),
+            )
+        ]
+    traces = [
+        dict(
+            type="heatmap",
+            z=grid.astype(np.float32),
+            customdata=np.dstack([index, rows_in_tile, cols_in_tile]),
+            hoverongaps=False,
+            colorbar=dict(thickness=10),
+            **_colour(maps),
+            hovertemplate="channel %{customdata[0]}<br>row %{customdata[1]}, col %{customdata[2]}"
+            "<br>value %{z:.3f}<extra></extra>",
+        )
+    ]
     if clickable:
         traces.append(_tile_handles(n, h, w, cols))
         layout["clickmode"] = "event+select"
@@ -81,18 +98,30 @@ def feature_grid(maps: np.ndarray, title: str, selected: int | None = None, heig
 def _tile_handles(n: int, h: int, w: int, cols: int) -> dict:
     """A marker in the middle of each tile: heatmaps cannot be selected, markers can (click = pick)."""
     centres = [divmod(k, cols) for k in range(n)]
-    return dict(type="scatter", mode="markers", x=[c * (w + 1) + (w - 1) / 2 for _, c in centres],
-                y=[r * (h + 1) + (h - 1) / 2 for r, _ in centres], customdata=list(range(n)),
-                marker=dict(symbol="square", size=10, color="rgba(255,255,255,0.3)",
-                            line=dict(color="rgba(0,0,0,0.5)", width=1)),
-                hovertemplate="channel %{customdata}: click to enlarge<extra></extra>", showlegend=False)
+    return dict(
+        type="scatter",
+        mode="markers",
+        x=[c * (w + 1) + (w - 1) / 2 for _, c in centres],
+        y=[r * (h + 1) + (h - 1) / 2 for r, _ in centres],
+        customdata=list(range(n)),
+        marker=dict(
+            symbol="square", size=10, color="rgba(255,255,255,0.3)", line=dict(color="rgba(0,0,0,0.5)", width=1)
+        ),
+        hovertemplate="channel %{customdata}: click to enlarge<extra></extra>",
+        showlegend=False,
+    )
 
 
 def map_heatmap(values: np.ndarray, title: str, height: int = 320, text: bool | None = None) -> go.Figure:
     """One 2-D map large, values on hover (and printed in the cells when the map is small)."""
     text = values.size <= 100 if text is None else text
-    trace = dict(type="heatmap", z=values.astype(np.float32), colorbar=dict(thickness=10), **_colour(values),
-                 hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>")
+    trace = dict(
+        type="heatmap",
+        z=values.astype(np.float32),
+        colorbar=dict(thickness=10),
+        **_colour(values),
+        hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>",
+    )
     if text:
         trace["texttemplate"] = "%{z:.2f}"
     return _figure(trace, _map_layout(title, height))
@@ -103,11 +132,18 @@ def filter_grid(weights: np.ndarray, title: str, height: int = 360) -> go.Figure
     out_ch, in_ch, kh, kw = weights.shape
     flat = weights.reshape(out_ch * in_ch, kh, kw)
     grid, index = mosaic(flat, in_ch if in_ch > 1 else grid_columns(out_ch))
-    return _figure(dict(
-        type="heatmap", z=grid.astype(np.float32), customdata=np.dstack([index // in_ch, index % in_ch]),
-        hoverongaps=False, colorbar=dict(thickness=10), **_colour(flat),
-        hovertemplate="filter %{customdata[0]}, input channel %{customdata[1]}<br>weight %{z:.3f}<extra></extra>",
-    ), _map_layout(title, height))
+    return _figure(
+        dict(
+            type="heatmap",
+            z=grid.astype(np.float32),
+            customdata=np.dstack([index // in_ch, index % in_ch]),
+            hoverongaps=False,
+            colorbar=dict(thickness=10),
+            **_colour(flat),
+            hovertemplate="filter %{customdata[0]}, input channel %{customdata[1]}<br>weight %{z:.3f}<extra></extra>",
+        ),
+        _map_layout(title, height),
+    )
 
 
 def class_scores(logits: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]) -> go.Figure:
@@ -115,44 +151,86 @@ def class_scores(logits: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]
     best = int(np.argmax(probs))
     colours = ["#1f77b4" if i != best else PICK_COLOUR for i in range(len(classes))]
     names = list(classes)
-    return _figure([
-        dict(type="bar", x=names, y=logits, marker_color=colours,
-             hovertemplate="class %{x}<br>score %{y:.3f}<extra></extra>"),
-        dict(type="bar", x=names, y=probs, marker_color=colours, text=[f"{p:.1%}" for p in probs],
-             textposition="outside", xaxis="x2", yaxis="y2",
-             hovertemplate="class %{x}<br>p = %{y:.4f}<extra></extra>"),
-    ], dict(
-        showlegend=False, height=300, margin=dict(l=0, r=0, t=30, b=0),
-        xaxis=dict(domain=[0, 0.46], type="category"), xaxis2=dict(domain=[0.54, 1], type="category"),
-        yaxis2=dict(anchor="x2", range=[0, 1.15]),
-        annotations=[dict(text=text, x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom", showarrow=False)
-                     for text, x in (("Class scores (logits)", 0.23), ("Softmax probabilities", 0.77))],
-    ))
+    return _figure(
+        [
+            dict(
+                type="bar",
+                x=names,
+                y=logits,
+                marker_color=colours,
+                hovertemplate="class %{x}<br>score %{y:.3f}<extra></extra>",
+            ),
+            dict(
+                type="bar",
+                x=names,
+                y=probs,
+                marker_color=colours,
+                text=[f"{p:.1%}" for p in probs],
+                textposition="outside",
+                xaxis="x2",
+                yaxis="y2",
+                hovertemplate="class %{x}<br>p = %{y:.4f}<extra></extra>",
+            ),
+        ],
+        dict(
+            showlegend=False,
+            height=300,
+            margin=dict(l=0, r=0, t=30, b=0),
+            xaxis=dict(domain=[0, 0.46], type="category"),
+            xaxis2=dict(domain=[0.54, 1], type="category"),
+            yaxis2=dict(anchor="x2", range=[0, 1.15]),
+            annotations=[
+                dict(text=text, x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom", showarrow=False)
+                for text, x in (("Class scores (logits)", 0.23), ("Softmax probabilities", 0.77))
+            ],
+        ),
+    )
 
 
 def parameter_bars(rows: list[LayerInfo]) -> go.Figure:
     """Where the parameters live: one bar per layer that has any, with its share of the total."""
     rows = [r for r in rows if r.params]
     total = sum(r.params for r in rows)
-    return _figure(dict(
-        type="bar", x=[r.name for r in rows], y=[r.params for r in rows],
-        marker_color=["#ff7f0e" if r.kind == "Linear" else "#1f77b4" for r in rows],
-        text=[f"{r.params / total:.1%}" for r in rows], textposition="outside",
-        hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
-    ), dict(yaxis=dict(title=dict(text="parameters")), height=320, margin=dict(l=0, r=0, t=30, b=0),
-            title=dict(text="Parameters per layer (orange: fully connected, blue: conv / norm)",
-                       font=dict(size=14))))
+    return _figure(
+        dict(
+            type="bar",
+            x=[r.name for r in rows],
+            y=[r.params for r in rows],
+            marker_color=["#ff7f0e" if r.kind == "Linear" else "#1f77b4" for r in rows],
+            text=[f"{r.params / total:.1%}" for r in rows],
+            textposition="outside",
+            hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
+        ),
+        dict(
+            yaxis=dict(title=dict(text="parameters")),
+            height=320,
+            margin=dict(l=0, r=0, t=30, b=0),
+            title=dict(text="Parameters per layer (orange: fully connected, blue: conv / norm)", font=dict(size=14)),
+        ),
+    )
 
 
 def fc_comparison_bars(comparison: FcComparison) -> go.Figure:
     """Parameters of the conv layer vs the same mapping without weight sharing or without locality."""
     labels = ["convolution", "locally connected<br>(no weight sharing)", "fully connected"]
     values = [comparison.conv_params, comparison.locally_connected_params, comparison.fully_connected_params]
-    return _figure(dict(
-        type="bar", x=labels, y=values, text=[f"{v:,}" for v in values], textposition="outside",
-        marker_color=["#1f77b4", "#9467bd", "#ff7f0e"], hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
-    ), dict(yaxis=dict(type="log", title=dict(text="parameters (log scale)")), height=320, margin=dict(l=0, r=0, t=30, b=0),
-            title=dict(text=f"{comparison.layer}: same input and output shape", font=dict(size=14))))
+    return _figure(
+        dict(
+            type="bar",
+            x=labels,
+            y=values,
+            text=[f"{v:,}" for v in values],
+            textposition="outside",
+            marker_color=["#1f77b4", "#9467bd", "#ff7f0e"],
+            hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
+        ),
+        dict(
+            yaxis=dict(type="log", title=dict(text="parameters (log scale)")),
+            height=320,
+            margin=dict(l=0, r=0, t=30, b=0),
+            title=dict(text=f"{comparison.layer}: same input and output shape", font=dict(size=14)),
+        ),
+    )
 
 
 def _outline(x0: float, y0: float, size: float) -> tuple[list, list]:
@@ -167,8 +245,17 @@ def _outlines(windows: list, kernel: int, colour: str, width: float, xaxis: str 
         x, y = _outline(w.col_start - 0.5, w.row_start - 0.5, kernel)
         xs += x
         ys += y
-    return dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(color=colour, width=width), hoverinfo="skip",
-                showlegend=False, xaxis=xaxis, yaxis=xaxis.replace("x", "y"))
+    return dict(
+        type="scatter",
+        x=xs,
+        y=ys,
+        mode="lines",
+        line=dict(color=colour, width=width),
+        hoverinfo="skip",
+        showlegend=False,
+        xaxis=xaxis,
+        yaxis=xaxis.replace("x", "y"),
+    )
 
 
 def pooling_figure(result: PoolResult, step: int | None = None, height: int = 380) -> go.Figure:
@@ -177,12 +264,24 @@ def pooling_figure(result: PoolResult, step: int | None = None, height: int = 38
     h, w = result.input.shape
     pad = result.padding
     data = [
-        dict(type="heatmap", z=result.input.astype(np.float32), showscale=False, **colour,
-             texttemplate="%{z:.3~g}" if result.input.size <= 144 else "",
-             hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>"),
-        dict(type="heatmap", z=result.output.astype(np.float32), xaxis="x2", yaxis="y2", showscale=False, **colour,
-             texttemplate="%{z:.3~g}" if result.output.size <= 144 else "",
-             hovertemplate="row %{y}, col %{x}<br>pooled %{z:.3f}<extra></extra>"),
+        dict(
+            type="heatmap",
+            z=result.input.astype(np.float32),
+            showscale=False,
+            **colour,
+            texttemplate="%{z:.3~g}" if result.input.size <= 144 else "",
+            hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>",
+        ),
+        dict(
+            type="heatmap",
+            z=result.output.astype(np.float32),
+            xaxis="x2",
+            yaxis="y2",
+            showscale=False,
+            **colour,
+            texttemplate="%{z:.3~g}" if result.output.size <= 144 else "",
+            hovertemplate="row %{y}, col %{x}<br>pooled %{z:.3f}<extra></extra>",
+        ),
         _outlines(result.windows, result.kernel, "rgba(255,255,255,0.9)", 1),
     ]
     current = [] if step is None else [result.windows[step]]
@@ -191,48 +290,102 @@ def pooling_figure(result: PoolResult, step: int | None = None, height: int = 38
         data.append(_outlines(current, result.kernel, PICK_COLOUR, 4))
         cell = current[0]
         x, y = _outline(cell.out_col - 0.5, cell.out_row - 0.5, 1)
-        data.append(dict(type="scatter", x=x, y=y, mode="lines", line=dict(color=PICK_COLOUR, width=4),
-                         hoverinfo="skip", showlegend=False, xaxis="x2", yaxis="y2"))
+        data.append(
+            dict(
+                type="scatter",
+                x=x,
+                y=y,
+                mode="lines",
+                line=dict(color=PICK_COLOUR, width=4),
+                hoverinfo="skip",
+                showlegend=False,
+                xaxis="x2",
+                yaxis="y2",
+            )
+        )
     if picks:
         ring = max(6, min(30, 300 // max(h + 2 * pad, w + 2 * pad)))  # about one cell wide
-        data.append(dict(type="scatter", x=[c for _, c in picks], y=[r for r, _ in picks], mode="markers",
-                         marker=dict(symbol="circle-open", size=ring, color=PICK_COLOUR, line=dict(width=2)),
-                         hoverinfo="skip", showlegend=False))
+        data.append(
+            dict(
+                type="scatter",
+                x=[c for _, c in picks],
+                y=[r for r, _ in picks],
+                mode="markers",
+                marker=dict(symbol="circle-open", size=ring, color=PICK_COLOUR, line=dict(width=2)),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     axis = dict(visible=False, constrain="domain")
-    return _figure(data, dict(
-        height=height, margin=dict(l=0, r=0, t=30, b=0), plot_bgcolor="#e5e5e5",
-        xaxis=dict(axis, domain=[0, 0.58], range=[-0.5 - pad, w - 0.5 + pad]),
-        yaxis=dict(axis, range=[h - 0.5 + pad, -0.5 - pad], scaleanchor="x"),
-        xaxis2=dict(axis, domain=[0.64, 1]),
-        yaxis2=dict(axis, autorange="reversed", scaleanchor="x2"),
-        annotations=[dict(text="Input (every window outlined)", x=0.29, y=1.0, xref="paper", yref="paper",
-                          yanchor="bottom", showarrow=False),
-                     dict(text="Pooled output", x=0.82, y=1.0, xref="paper", yref="paper",
-                          yanchor="bottom", showarrow=False)],
-    ))
+    return _figure(
+        data,
+        dict(
+            height=height,
+            margin=dict(l=0, r=0, t=30, b=0),
+            plot_bgcolor="#e5e5e5",
+            xaxis=dict(axis, domain=[0, 0.58], range=[-0.5 - pad, w - 0.5 + pad]),
+            yaxis=dict(axis, range=[h - 0.5 + pad, -0.5 - pad], scaleanchor="x"),
+            xaxis2=dict(axis, domain=[0.64, 1]),
+            yaxis2=dict(axis, autorange="reversed", scaleanchor="x2"),
+            annotations=[
+                dict(
+                    text="Input (every window outlined)",
+                    x=0.29,
+                    y=1.0,
+                    xref="paper",
+                    yref="paper",
+                    yanchor="bottom",
+                    showarrow=False,
+                ),
+                dict(
+                    text="Pooled output", x=0.82, y=1.0, xref="paper", yref="paper", yanchor="bottom", showarrow=False
+                ),
+            ],
+        ),
+    )
 
 
-def shift_sweep_figure(shifts: list[int], sweeps: dict[str, np.ndarray], label: int,
-                       classes: tuple[str, ...], current: dict[str, int]) -> go.Figure:
+def shift_sweep_figure(
+    shifts: list[int], sweeps: dict[str, np.ndarray], label: int, classes: tuple[str, ...], current: dict[str, int]
+) -> go.Figure:
     """Probability of the true class as the image slides along each axis; red where the answer changes."""
     colours = {"x": "#1f77b4", "y": "#9467bd"}
     data = []
     for axis, probs in sweeps.items():
         predicted = probs.argmax(1)
-        data.append(dict(
-            type="scatter", x=shifts, y=probs[:, label], mode="lines+markers", name=f"shift along {axis}",
-            line=dict(color=colours.get(axis)), customdata=[classes[p] for p in predicted],
-            hovertemplate=f"{axis} shift %{{x}} px<br>p = %{{y:.3f}}<br>predicted %{{customdata}}<extra></extra>",
-            marker=dict(color=np.where(predicted == label, colours.get(axis, "#2ca02c"), PICK_COLOUR), size=9,
-                        symbol=np.where(predicted == label, "circle", "x")),
-        ))
-    shapes = [dict(type="line", x0=v, x1=v, y0=0, y1=1, yref="paper", line=dict(color=colours.get(a), dash="dash"))
-              for a, v in current.items()]
-    return _figure(data, dict(
-        height=300, margin=dict(l=0, r=0, t=30, b=0), shapes=shapes, yaxis=dict(range=[-0.05, 1.05],
-        title=dict(text=f"p(class {classes[label]})")), xaxis=dict(title=dict(text="shift (pixels)")), legend=dict(orientation="h"),
-        title=dict(text=f"Slide the image: red crosses = no longer predicted {classes[label]}", font=dict(size=14)),
-    ))
+        data.append(
+            dict(
+                type="scatter",
+                x=shifts,
+                y=probs[:, label],
+                mode="lines+markers",
+                name=f"shift along {axis}",
+                line=dict(color=colours.get(axis)),
+                customdata=[classes[p] for p in predicted],
+                hovertemplate=f"{axis} shift %{{x}} px<br>p = %{{y:.3f}}<br>predicted %{{customdata}}<extra></extra>",
+                marker=dict(
+                    color=np.where(predicted == label, colours.get(axis, "#2ca02c"), PICK_COLOUR),
+                    size=9,
+                    symbol=np.where(predicted == label, "circle", "x"),
+                ),
+            )
+        )
+    shapes = [
+        dict(type="line", x0=v, x1=v, y0=0, y1=1, yref="paper", line=dict(color=colours.get(a), dash="dash"))
+        for a, v in current.items()
+    ]
+    return _figure(
+        data,
+        dict(
+            height=300,
+            margin=dict(l=0, r=0, t=30, b=0),
+            shapes=shapes,
+            yaxis=dict(range=[-0.05, 1.05], title=dict(text=f"p(class {classes[label]})")),
+            xaxis=dict(title=dict(text="shift (pixels)")),
+            legend=dict(orientation="h"),
+            title=dict(text=f"Slide the image: red crosses = no longer predicted {classes[label]}", font=dict(size=14)),
+        ),
+    )
 
 
 def vector_layers(layers: dict[str, np.ndarray], height: int = 260) -> go.Figure:
@@ -241,11 +394,23 @@ def vector_layers(layers: dict[str, np.ndarray], height: int = 260) -> go.Figure
     width = max(len(v) for v in layers.values())
     z = np.full((len(names), width), np.nan, dtype=np.float32)
     for i, values in enumerate(layers.values()):
-        z[i, :len(values)] = values
-    return _figure(dict(
-        type="heatmap", z=z, y=[f"{n} ({len(layers[n])})" for n in names], hoverongaps=False,
-        colorbar=dict(thickness=10),
-        hovertemplate="%{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>", **_colour(z),
-    ), dict(height=height, margin=dict(l=0, r=0, t=30, b=0), plot_bgcolor="white",
-            xaxis=dict(title=dict(text="unit"), showgrid=False), yaxis=dict(autorange="reversed"),
-            title=dict(text="Fully connected layers (one row each, unit by unit)", font=dict(size=14))))
+        z[i, : len(values)] = values
+    return _figure(
+        dict(
+            type="heatmap",
+            z=z,
+            y=[f"{n} ({len(layers[n])})" for n in names],
+            hoverongaps=False,
+            colorbar=dict(thickness=10),
+            hovertemplate="%{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>",
+            **_colour(z),
+        ),
+        dict(
+            height=height,
+            margin=dict(l=0, r=0, t=30, b=0),
+            plot_bgcolor="white",
+            xaxis=dict(title=dict(text="unit"), showgrid=False),
+            yaxis=dict(autorange="reversed"),
+            title=dict(text="Fully connected layers (one row each, unit by unit)", font=dict(size=14)),
+        ),
+    )

@@ -13,23 +13,41 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
     """The 10 class probabilities, the winning class highlighted, so the margin of the decision shows."""
     top = int(np.argmax(probs))
     colours = [TOP_COLOUR if i == top else BAR_COLOUR for i in range(len(probs))]
-    fig = go.Figure(go.Bar(x=[str(i) for i in range(len(probs))], y=probs * 100, marker_color=colours,
-                           hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>"))
-    fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40, b=10),
-                      yaxis=dict(range=[0, 100], title="probability (%)"), xaxis=dict(title="digit", type="category"))
+    fig = go.Figure(
+        go.Bar(
+            x=[str(i) for i in range(len(probs))],
+            y=probs * 100,
+            marker_color=colours,
+            hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        height=260,
+        margin=dict(l=10, r=10, t=40, b=10),
+        yaxis=dict(range=[0, 100], title="probability (%)"),
+        xaxis=dict(title="digit", type="category"),
+    )
     return fig
 
 
 def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
     """The model's input in grey with the heatmap laid over it, so evidence is seen on the strokes."""
-    fig = go.Figure([
-        go.Heatmap(z=model_input, colorscale="gray", showscale=False, hoverinfo="skip"),
-        go.Heatmap(z=heat, colorscale="Hot", opacity=0.55, zmin=0, zmax=1,
-                   hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
-                   colorbar=dict(title="weight", thickness=10)),
-    ])
-    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10),
-                      plot_bgcolor="rgba(0,0,0,0)")
+    fig = go.Figure(
+        [
+            go.Heatmap(z=model_input, colorscale="gray", showscale=False, hoverinfo="skip"),
+            go.Heatmap(
+                z=heat,
+                colorscale="Hot",
+                opacity=0.55,
+                zmin=0,
+                zmax=1,
+                hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+                colorbar=dict(title="weight", thickness=10),
+            ),
+        ]
+    )
+    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="rgba(0,0,0,0)")
     hidden = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(autorange="reversed", scaleanchor="x", **hidden)
     fig.update_xaxes(**hidden)

@@ -46,31 +46,63 @@ def _curve_traces(points: tuple[CurvePoint, ...], name: str, colour: str, smooth
     for axes, values in (("", losses), ("2", accuracies)):
         where = dict(xaxis=f"x{axes}", yaxis=f"y{axes}")
         if smoothed:
-            traces.append(dict(type="scatter", x=x[::every], y=values[::every], mode="lines", opacity=0.25,
-                               line=dict(color=colour, width=1), showlegend=False, hoverinfo="skip", **where))
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=x[::every],
+                    y=values[::every],
+                    mode="lines",
+                    opacity=0.25,
+                    line=dict(color=colour, width=1),
+                    showlegend=False,
+                    hoverinfo="skip",
+                    **where,
+                )
+            )
             values = smooth(values)
-        traces.append(dict(type="scatter", x=x[::every], y=values[::every], name=name, legendgroup=name,
-                           mode="lines" if smoothed else "lines+markers", line=dict(color=colour, width=2),
-                           showlegend=not axes,
-                           hovertemplate=f"{name}<br>epoch %{{x:.2f}}<br>%{{y:.3f}}<extra></extra>", **where))
+        traces.append(
+            dict(
+                type="scatter",
+                x=x[::every],
+                y=values[::every],
+                name=name,
+                legendgroup=name,
+                mode="lines" if smoothed else "lines+markers",
+                line=dict(color=colour, width=2),
+                showlegend=not axes,
+                hovertemplate=f"{name}<br>epoch %{{x:.2f}}<br>%{{y:.3f}}<extra></extra>",
+                **where,
+            )
+        )
     return traces
 
 
-def curves_figure(train: tuple[CurvePoint, ...], test: tuple[CurvePoint, ...], epochs: int,
-                  test_size: int, height: int = 320) -> go.Figure:
+def curves_figure(
+    train: tuple[CurvePoint, ...], test: tuple[CurvePoint, ...], epochs: int, test_size: int, height: int = 320
+) -> go.Figure:
     """Loss and accuracy against epochs: training batches (smoothed) and held-out test images."""
-    traces = (_curve_traces(train, "training batches", TRAIN_COLOUR, smoothed=True)
-              + _curve_traces(test, f"{test_size} test images", TEST_COLOUR, smoothed=False))
+    traces = _curve_traces(train, "training batches", TRAIN_COLOUR, smoothed=True) + _curve_traces(
+        test, f"{test_size} test images", TEST_COLOUR, smoothed=False
+    )
     epoch_axis = dict(title=dict(text="epoch"), range=[0, epochs])
     title = dict(y=1.0, yref="paper", yanchor="bottom", showarrow=False, xref="paper", font=dict(size=14))
-    return go.Figure(traces, dict(
-        height=height, margin=dict(l=0, r=0, t=30, b=0), legend=dict(orientation="h", y=-0.25),
-        uirevision="curves", xaxis=dict(domain=[0, 0.46], **epoch_axis),
-        xaxis2=dict(domain=[0.54, 1], **epoch_axis), yaxis=dict(rangemode="tozero"),
-        yaxis2=dict(anchor="x2", range=[0, 100]),
-        annotations=[dict(text="Loss (cross-entropy)", x=0.23, **title),
-                     dict(text="Accuracy (%)", x=0.77, **title)],
-    ))
+    return go.Figure(
+        traces,
+        dict(
+            height=height,
+            margin=dict(l=0, r=0, t=30, b=0),
+            legend=dict(orientation="h", y=-0.25),
+            uirevision="curves",
+            xaxis=dict(domain=[0, 0.46], **epoch_axis),
+            xaxis2=dict(domain=[0.54, 1], **epoch_axis),
+            yaxis=dict(rangemode="tozero"),
+            yaxis2=dict(anchor="x2", range=[0, 100]),
+            annotations=[
+                dict(text="Loss (cross-entropy)", x=0.23, **title),
+                dict(text="Accuracy (%)", x=0.77, **title),
+            ],
+        ),
+    )
 
 
 def _picture(images: np.ndarray, cols: int, gap: int) -> dict:
@@ -79,24 +111,46 @@ def _picture(images: np.ndarray, cols: int, gap: int) -> dict:
         rgb = tile(images.transpose(0, 2, 3, 1), cols, gap, fill=255.0)
         return dict(type="image", z=rgb.astype(np.uint8), hoverinfo="skip")
     grid = tile(images[:, 0], cols, gap, fill=np.nan)
-    return dict(type="heatmap", z=grid, colorscale="gray_r", zmin=0, zmax=255, showscale=False,
-                hoverongaps=False, hoverinfo="skip")
+    return dict(
+        type="heatmap",
+        z=grid,
+        colorscale="gray_r",
+        zmin=0,
+        zmax=255,
+        showscale=False,
+        hoverongaps=False,
+        hoverinfo="skip",
+    )
 
 
 def _image_layout(height: int, bottom: int, **extra) -> dict:
-    return dict(height=height, margin=dict(l=0, r=0, t=4, b=bottom), plot_bgcolor="white",
-                xaxis=dict(visible=False, constrain="domain"),
-                yaxis=dict(visible=False, autorange="reversed", scaleanchor="x", constrain="domain"), **extra)
+    return dict(
+        height=height,
+        margin=dict(l=0, r=0, t=4, b=bottom),
+        plot_bgcolor="white",
+        xaxis=dict(visible=False, constrain="domain"),
+        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x", constrain="domain"),
+        **extra,
+    )
 
 
-def tiles_figure(images: np.ndarray, captions: list[str], correct: list[bool], cols: int = 10,
-                 height: int = 150) -> go.Figure:
+def tiles_figure(
+    images: np.ndarray, captions: list[str], correct: list[bool], cols: int = 10, height: int = 150
+) -> go.Figure:
     """Images (N, C, H, W uint8) in a row, each captioned in green when right and red when wrong."""
     gap = max(4, images.shape[-1] // 2)
     h, w = images.shape[-2:]
-    notes = [dict(x=(k % cols) * (w + gap) + (w - 1) / 2, y=(k // cols) * (h + gap) + h - 0.5, text=text,
-                  showarrow=False, yanchor="top", font=dict(size=12, color=RIGHT_COLOUR if ok else WRONG_COLOUR))
-             for k, (text, ok) in enumerate(zip(captions, correct))]
+    notes = [
+        dict(
+            x=(k % cols) * (w + gap) + (w - 1) / 2,
+            y=(k // cols) * (h + gap) + h - 0.5,
+            text=text,
+            showarrow=False,
+            yanchor="top",
+            font=dict(size=12, color=RIGHT_COLOUR if ok else WRONG_COLOUR),
+        )
+        for k, (text, ok) in enumerate(zip(captions, correct))
+    ]
     return go.Figure([_picture(images, cols, gap)], _image_layout(height, bottom=36, annotations=notes))
 
 
@@ -111,9 +165,17 @@ def filters_figure(weights: np.ndarray, height: int = 150) -> go.Figure:
     else:
         bound = float(np.abs(weights).max()) or 1.0
         grid, index = mosaic(weights[:, 0], cols)
-        trace = dict(type="heatmap", z=grid, customdata=index, colorscale=DIVERGING, zmin=-bound, zmax=bound,
-                     hoverongaps=False, colorbar=dict(thickness=10),
-                     hovertemplate="filter %{customdata}<br>weight %{z:.3f}<extra></extra>")
+        trace = dict(
+            type="heatmap",
+            z=grid,
+            customdata=index,
+            colorscale=DIVERGING,
+            zmin=-bound,
+            zmax=bound,
+            hoverongaps=False,
+            colorbar=dict(thickness=10),
+            hovertemplate="filter %{customdata}<br>weight %{z:.3f}<extra></extra>",
+        )
     return go.Figure([trace], _image_layout(height, bottom=0))
 
 
@@ -121,13 +183,29 @@ def confusion_figure(matrix: np.ndarray, classes: tuple[str, ...], height: int =
     """Counts of true class (rows) against predicted class (columns), coloured by share of the row."""
     share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     labels = [str(c) for c in classes]
-    return go.Figure([dict(
-        type="heatmap", z=share, x=labels, y=labels, text=matrix, texttemplate="%{text}", colorscale="Blues",
-        zmin=0, zmax=1, colorbar=dict(thickness=10, title=dict(text="share of row")),
-        hovertemplate="true %{y}, predicted %{x}<br>%{text} images (%{z:.1%} of the %{y}s)<extra></extra>",
-    )], dict(height=height, margin=dict(l=0, r=0, t=10, b=0),
-             xaxis=dict(title=dict(text="predicted"), type="category", side="top"),
-             yaxis=dict(title=dict(text="true"), type="category", autorange="reversed", scaleanchor="x")))
+    return go.Figure(
+        [
+            dict(
+                type="heatmap",
+                z=share,
+                x=labels,
+                y=labels,
+                text=matrix,
+                texttemplate="%{text}",
+                colorscale="Blues",
+                zmin=0,
+                zmax=1,
+                colorbar=dict(thickness=10, title=dict(text="share of row")),
+                hovertemplate="true %{y}, predicted %{x}<br>%{text} images (%{z:.1%} of the %{y}s)<extra></extra>",
+            )
+        ],
+        dict(
+            height=height,
+            margin=dict(l=0, r=0, t=10, b=0),
+            xaxis=dict(title=dict(text="predicted"), type="category", side="top"),
+            yaxis=dict(title=dict(text="true"), type="category", autorange="reversed", scaleanchor="x"),
+        ),
+    )
 
 
 def _duration(seconds: float) -> str:
@@ -141,9 +219,11 @@ def progress_text(progress: Progress) -> str:
     step, cfg = progress.step, progress.config
     if step is None:
         return "Starting: preparing the data and the model…"
-    text = (f"Epoch {step.epoch}/{cfg.epochs} · step {step.step}/{step.steps_per_epoch} · "
-            f"{progress.samples_per_s:,.0f} images/s · batch loss {step.loss:.3f} · "
-            f"batch accuracy {step.accuracy:.0%}")
+    text = (
+        f"Epoch {step.epoch}/{cfg.epochs} · step {step.step}/{step.steps_per_epoch} · "
+        f"{progress.samples_per_s:,.0f} images/s · batch loss {step.loss:.3f} · "
+        f"batch accuracy {step.accuracy:.0%}"
+    )
     if progress.status == "finished":
         return f"Done: {progress.steps_done} steps, {progress.samples_per_s:,.0f} images/s."
     if progress.status in ("stopped", "failed"):
@@ -156,6 +236,8 @@ def progress_text(progress: Progress) -> str:
 def config_text(config: TrainConfig, train_size: int) -> str:
     """The settings of a run in one sentence, so the page shows what is training, not what the widgets say now."""
     optimizer = {"adam": "Adam", "sgd": "SGD with momentum"}.get(config.optimizer, config.optimizer)
-    return (f"Training {MODEL_TITLES[config.model]} on {train_size:,} {DATASETS[config.dataset].title} images "
-            f"for {config.epochs} epoch{'s' if config.epochs > 1 else ''}: batch {config.batch_size}, {optimizer} "
-            f"at learning rate {config.lr:g}, seed {config.seed}, device {config.device}.")
+    return (
+        f"Training {MODEL_TITLES[config.model]} on {train_size:,} {DATASETS[config.dataset].title} images "
+        f"for {config.epochs} epoch{'s' if config.epochs > 1 else ''}: batch {config.batch_size}, {optimizer} "
+        f"at learning rate {config.lr:g}, seed {config.seed}, device {config.device}."
+    )

@@ -40,7 +40,13 @@ from collections.abc import Iterator
 import pytest
 
 from e2e_helpers import (
-    CHROMIUM, VIEWPORT, free_port, launch_chromium, start_server, stop_server, watch_runs,
+    CHROMIUM,
+    VIEWPORT,
+    free_port,
+    launch_chromium,
+    start_server,
+    stop_server,
+    watch_runs,
 )
 
 

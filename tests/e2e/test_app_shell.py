@@ -9,8 +9,16 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e_helpers import (
-    EXCEPTION, NAV_LINK, SIDEBAR_NAV, collect_console_errors, free_port, start_server,
-    stop_server, wait_for_app, wait_for_rerun, watch_runs,
+    EXCEPTION,
+    NAV_LINK,
+    SIDEBAR_NAV,
+    collect_console_errors,
+    free_port,
+    start_server,
+    stop_server,
+    wait_for_app,
+    wait_for_rerun,
+    watch_runs,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -30,7 +38,8 @@ def sidebar_entries(page) -> list[str]:
         """els => els.map(e => {
             const label = e.querySelector('[data-testid="stMarkdownContainer"]').innerText.trim();
             return e.matches('a') ? `${e.innerText.replace(label, '').trim()} ${label}` : label;
-        })""")
+        })"""
+    )
 
 
 def expected_entries() -> list[str]:
@@ -54,7 +63,14 @@ def assert_healthy(page, errors: list[str], entry) -> None:
 
 def test_url_paths_are_the_documented_ones():
     assert [e.url_path for e in ENTRIES] == [
-        "home", "playground", "pooling", "architecture", "feature-maps", "train", "predict"]
+        "home",
+        "playground",
+        "pooling",
+        "architecture",
+        "feature-maps",
+        "train",
+        "predict",
+    ]
 
 
 def test_every_url_loads_its_page_cleanly(page, app_url):

@@ -32,7 +32,8 @@ def test_opened_weights_vote_on_the_predict_page_and_bad_files_are_explained(pag
     expect(page.locator(MAIN).get_by_text("LeNet-5 (from mine.safetensors) is now offered")).to_be_visible()
     wait_for_rerun(page, lambda: page.locator(UPLOAD).set_input_files(str(bad)))
     expect(page.locator(f'{MAIN} [data-testid="stAlertContentError"]')).to_contain_text(
-        "renamed.safetensors could not be opened")
+        "renamed.safetensors could not be opened"
+    )
     go_to(page, "Draw & predict")
     wait_for_rerun(page, lambda: page.locator(MAIN).get_by_text("Sample", exact=True).click())
     vote = page.locator(f"{MAIN} strong").filter(has_text="LeNet-5 (from mine.safetensors) (this session)")

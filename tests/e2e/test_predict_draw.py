@@ -46,7 +46,8 @@ def test_a_bad_upload_is_explained_and_the_page_keeps_working(page, app_url):
     page.get_by_text("Upload", exact=True).click()
     wait_for_app(page)
     page.locator('input[type="file"]').set_input_files(
-        files=[{"name": "digit.png", "mimeType": "image/png", "buffer": b"not really a picture"}])
+        files=[{"name": "digit.png", "mimeType": "image/png", "buffer": b"not really a picture"}]
+    )
     expect(page.get_by_text("not an image the app can read")).to_be_visible(timeout=30_000)
     page.get_by_text("Sample", exact=True).click()
     expect(page.get_by_text(PREDICTION).first).to_be_visible(timeout=30_000)

@@ -25,4 +25,5 @@ def open_page(monkeypatch) -> Callable[[str], AppTest]:
         at.switch_page(page).run()
         assert not at.exception
         return at
+
     return run

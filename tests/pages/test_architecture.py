@@ -1,10 +1,10 @@
 """AppTest for the architecture page: the table, the totals, and the FC-vs-conv comparison."""
 
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import inspect, models
+
 
 @pytest.fixture
 def app(open_page) -> AppTest:

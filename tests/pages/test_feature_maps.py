@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import activations
 
+
 @pytest.fixture
 def app(open_page) -> AppTest:
     return open_page("pages/feature-maps.py")
@@ -43,8 +44,12 @@ def test_model_switch_to_lenet_shows_batch_norm(app):
     app.selectbox(key="fm_model").set_value("LeNet-5 (shipped)").run()
     assert not app.exception
     grids = [t for t in charts(app) if " maps of " in t]
-    assert grids[:4] == ["conv1: 6 maps of 28×28", "bn1: 6 maps of 28×28", "relu1: 6 maps of 28×28",
-                         "pool1: 6 maps of 14×14"]
+    assert grids[:4] == [
+        "conv1: 6 maps of 28×28",
+        "bn1: 6 maps of 28×28",
+        "relu1: 6 maps of 28×28",
+        "pool1: 6 maps of 14×14",
+    ]
     assert "What the model sees (32×32)" in charts(app)
 
 

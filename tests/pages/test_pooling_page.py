@@ -23,11 +23,14 @@ def test_classic_example_max_then_average(app):
     assert "avg_pool2d" in app.code[0].value
 
 
-@pytest.mark.parametrize("key, value, expected", [
-    ("pool_kernel", 3, "3×3 window"),
-    ("pool_stride", 1, "3×3 output"),
-    ("pool_padding", 1, "padding 1"),
-])
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("pool_kernel", 3, "3×3 window"),
+        ("pool_stride", 1, "3×3 output"),
+        ("pool_padding", 1, "padding 1"),
+    ],
+)
 def test_number_controls_change_the_output(app, key, value, expected):
     app.number_input(key=key).set_value(value).run()
     assert not app.exception and not app.error

@@ -48,7 +48,8 @@ def _rerun_until(at: AppTest, condition, timeout: float = 60) -> AppTest:
 
 def test_idle_page_offers_only_what_exists(app):
     assert app.selectbox(key="train_model").options == ["SimpleCNN", "LeNet-5"] + (
-        ["CifarCNN"] if data.is_available("cifar10") else [])
+        ["CifarCNN"] if data.is_available("cifar10") else []
+    )
     assert app.selectbox(key="train_model").value == "lenet5"
     assert app.selectbox(key="train_device").options[-1] == "CPU"
     assert not app.button(key="train_start").disabled
@@ -98,9 +99,10 @@ def test_finished_run_shows_results_and_offers_the_model(app):
     assert 30 < accuracy <= 100
     models = app.session_state["trained_models"]
     assert len(models) == 1
-    (label, entry), = models.items()
+    ((label, entry),) = models.items()
     assert label.startswith("LeNet-5 on MNIST digits") and entry.card["test_accuracy"] == pytest.approx(
-        accuracy / 100, abs=1e-4)
+        accuracy / 100, abs=1e-4
+    )
     assert "Feature maps" in app.info[-1].value
     charts = [c.proto.id for c in app.get("plotly_chart")]
     assert len(charts) == 5  # curves, watched digits, filters, confusion matrix, wrong digits
@@ -128,8 +130,11 @@ def test_opening_saved_weights_offers_the_model_and_bad_files_are_explained(app)
 
     damaged = bytearray(good)
     damaged[-10] ^= 0xFF
-    for name, payload in [("damaged.safetensors", bytes(damaged)), ("pickle.safetensors", b"\x80\x04K\x01."),
-                          ("empty.safetensors", b"")]:
+    for name, payload in [
+        ("damaged.safetensors", bytes(damaged)),
+        ("pickle.safetensors", b"\x80\x04K\x01."),
+        ("empty.safetensors", b""),
+    ]:
         app.file_uploader(key="train_weights_upload").upload(name, payload, "application/octet-stream")
         app.run()
         assert not app.exception
