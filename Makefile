@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CNNVIZ_DATA ?= $(if $(wildcard ../shared/data/MNIST),$(abspath ../shared/data),$(CURDIR)/data)
 export CNNVIZ_DATA
 
-.PHONY: setup run test system bench screenshots
+.PHONY: setup run test lint system bench screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ SYSTEM_PKGS := chromium chromium-driver fonts-noto-color-emoji dataset-fashion-m
 system:
 	@dpkg -s $(SYSTEM_PKGS) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(SYSTEM_PKGS); }
 
-test: setup system
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup system lint
 	$(PY) -m pytest
 
 bench: setup

@@ -155,7 +155,7 @@ def main() -> int:
         print(f"\n{page}")
         print(f"  {'interaction':34s} {'wall ms':>8s} {'CPU ms':>8s}")
         for name, change in changes:
-            wall, cpu, _ = measure(at, lambda k, change=change: change(at, k))
+            wall, cpu, _ = measure(at, lambda k, change=change, at=at: change(at, k))
             print(f"  {name:34s} {wall:8.1f} {cpu:8.1f}")
             if cpu > BUDGET_MS:
                 over.append(f"{page}: {name}")

@@ -11,7 +11,7 @@ import platform
 import shlex
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -122,7 +122,7 @@ def _card(
         "test_loss": round(last.test_loss, 5),
         "test_accuracy_per_epoch": [round(a, 5) for a in history],
         "train_seconds": round(last.elapsed, 1),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "device": device.type,
         "device_name": _device_name(device),
         "torch": torch.__version__,

@@ -83,7 +83,7 @@ class Split:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def subset(self, n: int | None, seed: int = 0) -> "Split":
+    def subset(self, n: int | None, seed: int = 0) -> Split:
         """A reproducible random subset of n samples (all of them when n is None or too large)."""
         if n is None or n >= len(self):
             return self

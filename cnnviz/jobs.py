@@ -23,9 +23,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import torch
@@ -200,7 +201,7 @@ class TrainingJob:
         snapshot_every: int | None = None,
         heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT,
         threads: int = THREADS_PER_JOB,
-        on_exit: Callable[["TrainingJob"], None] | None = None,
+        on_exit: Callable[[TrainingJob], None] | None = None,
     ):
         self.id = uuid.uuid4().hex[:8]
         self.config = config
@@ -223,7 +224,7 @@ class TrainingJob:
         self._thread = threading.Thread(target=self._run, name=f"cnnviz-train-{self.id}", daemon=True)
 
     # --- control (any thread) ---
-    def start(self) -> "TrainingJob":
+    def start(self) -> TrainingJob:
         """Start the worker thread."""
         self._update(status="running")
         self._thread.start()
@@ -286,7 +287,7 @@ class TrainingJob:
             "device": c.device,
             "torch": torch.__version__,
             "command": "cnnviz train page",
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "train_seconds": round(self._active_seconds(), 1),
         }
         if p.result is not None:

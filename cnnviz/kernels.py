@@ -86,7 +86,8 @@ PRESETS: dict[str, Kernel] = {
         _k(
             "Laplacian (8-neighbour)",
             [[1, 1, 1], [1, -8, 1], [1, 1, 1]],
-            "Edges and fine detail in every direction, diagonals included, comparing a pixel with all eight neighbours.",
+            "Edges and fine detail in every direction, diagonals included, "
+            "comparing a pixel with all eight neighbours.",
         ),
         _k(
             "Box blur",
@@ -197,7 +198,8 @@ def filter_bank(kernels: list[np.ndarray], channel_weights: np.ndarray) -> np.nd
     shapes = {np.shape(k) for k in kernels}
     if len(shapes) != 1:
         raise KernelError(
-            f"All filters of one layer share one size; these kernels are {' and '.join(sorted(f'{h}×{w}' for h, w in shapes))}. "
+            f"All filters of one layer share one size; these kernels are "
+            f"{' and '.join(sorted(f'{h}×{w}' for h, w in shapes))}. "
             "Pick kernels of the same size."
         )
     weights = np.asarray(channel_weights, dtype=np.float64)

@@ -24,7 +24,7 @@ class LayeredCNN(nn.Module):
     input_size: int = 28
     default_dataset: str = "mnist"
 
-    def __init__(self, layers: "OrderedDict[str, nn.Module]", dataset: str):
+    def __init__(self, layers: OrderedDict[str, nn.Module], dataset: str):
         super().__init__()
         info = DATASETS[dataset]
         self.dataset = dataset

@@ -12,8 +12,8 @@ BLURBS = {
     "pages/playground.py": "Slide a kernel over a 5x5 grid or a real digit. Padding, stride and dilation change the "
     "output size live; every multiply-and-sum is written out with its numbers.",
     "pages/pooling.py": "Shrink a feature map with max and average pooling, window by window, and see what survives.",
-    "pages/architecture.py": "Every layer of SimpleCNN and LeNet-5: output shapes, parameters and multiply-accumulates, "
-    "and why a convolution needs far fewer weights than a fully connected layer.",
+    "pages/architecture.py": "Every layer of SimpleCNN and LeNet-5: output shapes, parameters and "
+    "multiply-accumulates, and why a convolution needs far fewer weights than a fully connected layer.",
     "pages/feature-maps.py": "Follow one digit through a trained network, layer by layer and filter by filter, up to "
     "the ten class scores.",
     "pages/train.py": "Train a small CNN on MNIST right here and watch the loss fall, the filters form and the "

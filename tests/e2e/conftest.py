@@ -38,7 +38,6 @@ import os
 from collections.abc import Iterator
 
 import pytest
-
 from e2e_helpers import (
     CHROMIUM,
     VIEWPORT,

@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
-
 from e2e_helpers import (
     EXCEPTION,
     NAV_LINK,
@@ -20,6 +18,7 @@ from e2e_helpers import (
     wait_for_rerun,
     watch_runs,
 )
+from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from app import HOME, SECTIONS  # noqa: E402  (the page table, read without running Streamlit)

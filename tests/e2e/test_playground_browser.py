@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from e2e_helpers import EXCEPTION, NAV_LINK, collect_console_errors, wait_for_app, wait_for_rerun, watch_runs
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 MAIN = '[data-testid="stMain"]'

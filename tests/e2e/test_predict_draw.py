@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from e2e_helpers import EXCEPTION, wait_for_app, watch_runs
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 PREDICTION = re.compile(r"Prediction: (\d) \(")

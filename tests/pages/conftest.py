@@ -1,7 +1,7 @@
 """Shared AppTest helper: open a page through app.py, as the browser reaches it via st.navigation."""
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from streamlit.testing.v1 import AppTest

@@ -28,7 +28,7 @@ def step_line(app: AppTest) -> str:
 
 
 def latex(app: AppTest) -> str:
-    return " ".join(l.value for l in app.latex)
+    return " ".join(item.value for item in app.latex)
 
 
 def errors(app: AppTest) -> list[str]:
