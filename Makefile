@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CNNVIZ_DATA ?= $(if $(wildcard ../shared/data/MNIST),$(abspath ../shared/data),$(CURDIR)/data)
 export CNNVIZ_DATA
 
-.PHONY: setup run test lint system bench screenshots
+.PHONY: setup run serve test lint system bench screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,19 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# One person on this machine: .streamlit/config.toml binds 127.0.0.1.
 run: setup
 	$(VENV)/bin/streamlit run app.py
+
+# A class on the local network: bind this machine's LAN address (first of `hostname -I`, or
+# SERVE_ADDRESS=...) and name it as the browser address, so links and websocket origin checks
+# use it and Streamlit never looks up the public IP.
+SERVE_ADDRESS ?= $(shell hostname -I 2>/dev/null | awk '{print $$1}')
+SERVE_PORT ?= 8501
+serve: setup
+	@test -n "$(SERVE_ADDRESS)" || { echo "No network address found; run: make serve SERVE_ADDRESS=<this machine's IP>"; exit 2; }
+	$(VENV)/bin/streamlit run app.py --server.address $(SERVE_ADDRESS) --server.port $(SERVE_PORT) \
+		--browser.serverAddress $(SERVE_ADDRESS) --browser.serverPort $(SERVE_PORT)
 
 # Debian packages: headless Chromium for the end-to-end tests, an emoji font for the page icons,
 # and Fashion-MNIST (the second dataset the app trains on). Needs root or sudo.
