@@ -5,6 +5,11 @@ its progress; the page reads copies of it (``progress()``) and the worker never 
 Pause means the worker stops pulling records from the engine's generator; stop sets the Event the
 engine checks before every step, so at most the step in flight finishes.
 
+Pace: before each pull from the engine the worker waits at a ``StepGate``. The default gate is always
+open; a test holds one (``StepGate(0)``), lets ``release(n)`` steps through and ``wait_idle()`` until
+the worker waits again, so no test depends on how fast the machine trains. The heartbeat reads an
+injectable ``clock`` for the same reason.
+
 Cleanup: a job stops itself when nobody has looked at it (``touch()``) for ``heartbeat_timeout``
 seconds - the page's polling fragment touches it, so leaving the page or closing the tab stops it -
 and ``JobSlot.close`` (the page's session-end hook) stops it at once when the browser disconnects.
@@ -119,6 +124,58 @@ class TrainingDiverged(ArithmeticError):
     """The loss became NaN or infinite."""
 
 
+class StepGate:
+    """Where the worker waits before each pull from the engine: always open unless a test holds it."""
+
+    def __init__(self, steps: int | None = None):
+        self._cond = threading.Condition()
+        self._permits = steps  # None: open, no counting
+        self._idle = False
+
+    def release(self, steps: int = 1) -> None:
+        """Let this many more pulls (steps, or an epoch's evaluation) through a held gate."""
+        with self._cond:
+            if self._permits is not None:
+                self._permits += steps
+            self._wake_locked()
+
+    def open(self) -> None:
+        """Let the worker run freely from now on."""
+        with self._cond:
+            self._permits = None
+            self._wake_locked()
+
+    def wake(self) -> None:
+        """The job's state changed (pause, resume, stop): the waiting worker looks again."""
+        with self._cond:
+            self._wake_locked()
+
+    def wait_idle(self, timeout: float = 120.0) -> None:
+        """Test side: block until the worker waits at the gate with nothing it may do (timeout: a hang guard)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._idle, timeout):
+                raise TimeoutError(f"the training worker did not come back to its gate within {timeout:.0f} s")
+
+    def pass_when(self, verdict: Callable[[], bool | None], poll_s: float) -> bool:
+        """Worker side: True to take a step, False to stop; waits while verdict() is None or no step is left."""
+        with self._cond:
+            while True:
+                go = verdict()
+                if go is False:
+                    return False
+                if go and self._permits != 0:
+                    if self._permits is not None:
+                        self._permits -= 1
+                    return True
+                self._idle = True
+                self._cond.notify_all()
+                self._cond.wait(poll_s)
+
+    def _wake_locked(self) -> None:
+        self._idle = False
+        self._cond.notify_all()
+
+
 def compatible_datasets(model: str, datasets: list[str]) -> list[str]:
     """The datasets (of those given) whose images a model can take: 1-channel or 3-channel."""
     channels = DATASETS[MODELS[model].default_dataset].channels
@@ -201,6 +258,8 @@ class TrainingJob:
         snapshot_every: int | None = None,
         heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT,
         threads: int = THREADS_PER_JOB,
+        gate: StepGate | None = None,
+        clock: Callable[[], float] = time.monotonic,
         on_exit: Callable[[TrainingJob], None] | None = None,
     ):
         self.id = uuid.uuid4().hex[:8]
@@ -217,10 +276,12 @@ class TrainingJob:
         self._stop, self._resume = threading.Event(), threading.Event()
         self._resume.set()
         self._stop_reason = "Stopped."
-        self._last_seen = time.monotonic()
+        self._gate, self._clock = gate or StepGate(), clock
+        self._last_seen = clock()
         self._progress = Progress("idle", config, steps_per_epoch * config.epochs)
         self._history: dict[str, list] = {"train": [], "test": [], "epochs": []}
         self._started, self._paused_s, self._weights = 0.0, 0.0, b""
+        self._paused_from: float | None = None
         self._thread = threading.Thread(target=self._run, name=f"cnnviz-train-{self.id}", daemon=True)
 
     # --- control (any thread) ---
@@ -236,6 +297,7 @@ class TrainingJob:
             if self._progress.status == "running":
                 self._resume.clear()
                 self._progress = replace(self._progress, status="paused")
+        self._gate.wake()
 
     def resume(self) -> None:
         """Carry on after a pause."""
@@ -243,6 +305,7 @@ class TrainingJob:
             if self._progress.status == "paused":
                 self._progress = replace(self._progress, status="running")
                 self._resume.set()
+        self._gate.wake()
 
     def stop(self, reason: str = "Stopped.") -> None:
         """Ask the worker to stop before its next step; returns at once (join() waits)."""
@@ -251,6 +314,7 @@ class TrainingJob:
                 self._stop_reason = reason
                 self._stop.set()
         self._resume.set()
+        self._gate.wake()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the worker to end; True when it has."""
@@ -260,7 +324,7 @@ class TrainingJob:
 
     def touch(self) -> None:
         """Say someone is still watching (the page calls this on every poll)."""
-        self._last_seen = time.monotonic()
+        self._last_seen = self._clock()
 
     @property
     def alive(self) -> bool:
@@ -340,7 +404,7 @@ class TrainingJob:
         self._update(**self._snapshot(0.0, with_test_point=True))
         records = train(self.config, self.model, self._train_split, self._curve_split, self._stop)
         try:
-            while self._wait_while_paused():
+            while self._gate.pass_when(self._may_step, poll_s=0.25):
                 record = next(records, None)
                 if record is None:
                     return
@@ -348,26 +412,28 @@ class TrainingJob:
         finally:
             records.close()
 
-    def _wait_while_paused(self) -> bool:
-        """Block while paused; False once the job should stop (asked to, or nobody is watching)."""
-        waited_from = time.perf_counter()
-        try:
-            while True:
-                if self._abandoned():
-                    self.stop(
-                        f"Stopped because nobody watched this training for {self.heartbeat_timeout:.0f} s "
-                        "(the page was left or closed)."
-                    )
-                if self._stop.is_set():
-                    return False
-                if self._resume.wait(timeout=0.25):
-                    return not self._stop.is_set()
-        finally:
-            self._paused_s += time.perf_counter() - waited_from
+    def _may_step(self) -> bool | None:
+        """True to take the next step, None to wait (paused), False to stop (asked to, or nobody watches)."""
+        if self._abandoned():
+            self.stop(
+                f"Stopped because nobody watched this training for {self.heartbeat_timeout:.0f} s "
+                "(the page was left or closed)."
+            )
+        go = False if self._stop.is_set() else True if self._resume.is_set() else None
+        self._count_pause(paused=go is None)
+        return go
+
+    def _count_pause(self, paused: bool) -> None:
+        """Keep paused time out of the speed and duration figures."""
+        if paused and self._paused_from is None:
+            self._paused_from = time.perf_counter()
+        elif not paused and self._paused_from is not None:
+            self._paused_s += time.perf_counter() - self._paused_from
+            self._paused_from = None
 
     def _abandoned(self) -> bool:
         """Nobody has polled this job for longer than the heartbeat timeout."""
-        return self.heartbeat_timeout is not None and time.monotonic() - self._last_seen > self.heartbeat_timeout
+        return self.heartbeat_timeout is not None and self._clock() - self._last_seen > self.heartbeat_timeout
 
     def _record(self, record: StepRecord | EpochRecord) -> None:
         if isinstance(record, StepRecord):
@@ -477,6 +543,7 @@ class JobRegistry:
 
     def __init__(self, max_jobs: int = MAX_JOBS):
         self.max_jobs = max_jobs
+        self.job_options: dict[str, Any] = {}  # TrainingJob keywords for every job (tests: a held gate, a clock)
         self._jobs: dict[str, TrainingJob] = {}
         self._lock = threading.Lock()
 
@@ -491,6 +558,7 @@ class JobRegistry:
                     f"{len(self._jobs)} trainings are already running on this server (the limit is "
                     f"{self.max_jobs}, so each gets a fair share of the CPU). Try again when one finishes."
                 )
+            options = {**self.job_options, **options}
             job = TrainingJob(config, train_split, test_split, on_exit=self._forget, **options)
             self._jobs[session_id] = job
         return job.start()

@@ -4,7 +4,6 @@ import gc
 import os
 import sys
 import threading
-import time
 import weakref
 from dataclasses import replace
 
@@ -31,11 +30,17 @@ def _job(config, mnist_train, test_split, **options) -> jobs.TrainingJob:
     return jobs.TrainingJob(config, mnist_train, test_split, **options)
 
 
-def _wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+class FakeClock:
+    """A monotonic clock that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def test_job_trains_reports_progress_and_cleans_up(mnist_train, test_split):
@@ -81,92 +86,114 @@ def test_watched_images_are_one_of_each_class(mnist_test):
 
 
 def test_pause_holds_training_and_resume_finishes(mnist_train, test_split):
-    job = _job(SLOW, mnist_train, test_split).start()
-    _wait_for(lambda: job.progress().steps_done >= 2)
+    gate = jobs.StepGate(0)
+    job = _job(SLOW, mnist_train, test_split, gate=gate).start()
+    gate.release(2)
+    gate.wait_idle()
+    assert job.progress().steps_done == 2
     if sys.platform.startswith("linux"):  # the worker yields the CPU to people's clicks
         worker_nice = os.getpriority(os.PRIO_PROCESS, job._thread.native_id)
         assert worker_nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + jobs.NICE)
     job.pause()
     assert job.progress().status == "paused"
-    time.sleep(0.3)  # the step in flight finishes, then the worker waits
-    held = job.progress().steps_done
-    time.sleep(0.5)
-    assert job.progress().steps_done == held and job.alive
+    gate.release(3)
+    gate.wait_idle()  # the worker looked again and is still waiting: paused
+    assert job.progress().steps_done == 2 and job.alive
     job.resume()
-    _wait_for(lambda: job.progress().steps_done > held)
+    gate.wait_idle()
+    assert job.progress().steps_done == 5 and job.progress().status == "running"
     job.stop()
-    assert job.join(10)
+    assert job.join(30)
 
 
 def test_stop_while_paused_takes_no_further_step(mnist_train, test_split):
-    job = _job(SLOW, mnist_train, test_split).start()
-    _wait_for(lambda: job.progress().steps_done >= 2)
+    gate = jobs.StepGate(0)
+    job = _job(SLOW, mnist_train, test_split, gate=gate).start()
+    gate.release(2)
+    gate.wait_idle()
     job.pause()
-    time.sleep(0.3)
-    held = job.progress().steps_done
+    gate.open()
+    gate.wait_idle()
     job.stop("Stopped by you.")
-    assert job.join(10)
+    assert job.join(30)
     p = job.progress()
-    assert (p.status, p.message, p.steps_done) == ("stopped", "Stopped by you.", held)
+    assert (p.status, p.message, p.steps_done) == ("stopped", "Stopped by you.", 2)
 
 
 def test_stop_while_running_ends_within_one_step(mnist_train, test_split):
-    job = _job(SLOW, mnist_train, test_split).start()
-    _wait_for(lambda: job.progress().steps_done >= 3)
-    asked_at = job.progress().steps_done
-    job.stop()
-    assert job.join(10)
+    job = _job(SLOW, mnist_train, test_split)
+
+    def stop_during_step_4(module, args):  # runs on the worker, inside the forward pass of step 4
+        if module.training and job.progress().steps_done == 3:
+            job.stop()
+
+    job.model.register_forward_pre_hook(stop_during_step_4)
+    job.start()
+    assert job.join(60)
     p = job.progress()
     assert p.status == "stopped" and p.result is None
-    assert asked_at <= p.steps_done <= asked_at + 1 < p.total_steps
+    assert p.steps_done == 4 < p.total_steps  # the step in flight finished, no other began
 
 
 def test_nobody_watching_stops_the_job(mnist_train, test_split):
-    job = _job(SLOW, mnist_train, test_split, heartbeat_timeout=0.5).start()
+    clock = FakeClock()
+    job = _job(SLOW, mnist_train, test_split, heartbeat_timeout=20, clock=clock, gate=jobs.StepGate(0)).start()
     job.pause()  # even a paused job is cleaned up when its page is gone
-    assert job.join(10)
+    clock.advance(21)
+    assert job.join(30)
     p = job.progress()
-    assert p.status == "stopped" and "nobody watched" in p.message
+    assert p.status == "stopped" and "nobody watched this training for 20 s" in p.message
 
 
 def test_touching_keeps_a_job_alive(mnist_train, test_split):
-    job = _job(SLOW, mnist_train, test_split, heartbeat_timeout=0.5).start()
-    for _ in range(10):
+    clock, gate = FakeClock(), jobs.StepGate(0)
+    job = _job(SLOW, mnist_train, test_split, heartbeat_timeout=20, clock=clock, gate=gate).start()
+    for step in range(1, 11):  # 50 s in all, never 20 s without a look
         job.touch()
-        time.sleep(0.1)
+        clock.advance(5)
+        gate.release(1)
+        gate.wait_idle()  # the worker has checked the heartbeat after the clock moved
+        assert job.progress().steps_done == step
     assert job.alive and job.progress().status == "running"
     job.stop()
-    assert job.join(10)
+    assert job.join(30)
 
 
 def test_session_end_stops_its_worker(mnist_train, test_split):
     registry = jobs.JobRegistry(max_jobs=2)
     slot = jobs.JobSlot(registry)
-    job = slot.start(SLOW, mnist_train, test_split, heartbeat_timeout=None)
-    _wait_for(lambda: job.progress().steps_done >= 1)
-    assert registry.running() == {slot.session_id: job}
+    gate = jobs.StepGate(0)
+    job = slot.start(SLOW, mnist_train, test_split, heartbeat_timeout=None, gate=gate)
+    gate.release(1)
+    gate.wait_idle()
+    assert job.progress().steps_done == 1 and registry.running() == {slot.session_id: job}
     slot.close()
-    assert job.join(10)
+    assert job.join(30)
     assert job.progress().status == "stopped" and registry.running() == {}
 
 
 def test_two_concurrent_trainings_both_finish_and_a_third_is_refused(mnist_train, test_split):
     registry = jobs.JobRegistry(max_jobs=2)
-    a = registry.start("a", TINY, mnist_train, test_split, heartbeat_timeout=None)
-    b = registry.start("b", replace(TINY, model="simplecnn", seed=1), mnist_train, test_split, heartbeat_timeout=None)
+    gate = jobs.StepGate(0)  # both stay running until the third has been refused
+    registry.job_options = {"heartbeat_timeout": None, "gate": gate}
+    a = registry.start("a", TINY, mnist_train, test_split)
+    b = registry.start("b", replace(TINY, model="simplecnn", seed=1), mnist_train, test_split)
     with pytest.raises(jobs.TrainingBusyError, match="already running"):
         registry.start("c", TINY, mnist_train, test_split)
-    assert a.join(60) and b.join(60)
+    gate.open()
+    assert a.join(120) and b.join(120)
     assert a.progress().status == b.progress().status == "finished"
     assert registry.running() == {}
 
 
 def test_a_new_start_replaces_the_sessions_running_job(mnist_train, test_split):
     registry = jobs.JobRegistry(max_jobs=1)
-    first = registry.start("a", SLOW, mnist_train, test_split, heartbeat_timeout=None)
+    gate = jobs.StepGate(0)
+    first = registry.start("a", SLOW, mnist_train, test_split, heartbeat_timeout=None, gate=gate)
+    gate.wait_idle()  # it is running, waiting for its first step
     second = registry.start("a", TINY, mnist_train, test_split, heartbeat_timeout=None)
     assert not first.alive and first.progress().status == "stopped"
-    assert second.join(60) and second.progress().status == "finished"
+    assert second.join(120) and second.progress().status == "finished"
 
 
 def test_no_thread_or_model_leaks_across_many_runs(mnist_train, test_split):

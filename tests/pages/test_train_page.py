@@ -1,10 +1,10 @@
 """AppTest for the train page: idle, bad settings, running (pause, resume, stop) and finished states.
 
 AppTest cannot fire the page's timed fragment, so the tests rerun the script themselves while the
-real worker trains in the background.
+real worker trains in the background. The worker's pace is the test's: a held ``StepGate`` lets steps
+through one by one and the heartbeat reads a clock that does not move, so nothing depends on speed.
 """
 
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,15 @@ PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "train.py")
 
 
 @pytest.fixture
-def app(mnist_test) -> AppTest:
+def gate(monkeypatch) -> jobs.StepGate:
+    """The page's jobs wait at this gate before each step; tests release steps (or open it)."""
+    held = jobs.StepGate(0)
+    monkeypatch.setattr(jobs.REGISTRY, "job_options", {"gate": held, "clock": lambda: 0.0})
+    return held
+
+
+@pytest.fixture
+def app(mnist_test, gate) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     yield at
@@ -36,13 +44,16 @@ def _start_tiny(at: AppTest) -> AppTest:
     return at.button(key="train_start").click().run()
 
 
-def _rerun_until(at: AppTest, condition, timeout: float = 60) -> AppTest:
-    deadline = time.monotonic() + timeout
-    while not condition(at):
-        assert time.monotonic() < deadline, f"timed out; progress: {_status(at)}"
-        time.sleep(0.3)
-        at.run()
-        assert not at.exception
+def _the_job() -> jobs.TrainingJob:
+    (job,) = jobs.REGISTRY.running().values()
+    return job
+
+
+def _rerun_when_ended(at: AppTest, job: jobs.TrainingJob) -> AppTest:
+    """Wait for the worker to end (a generous hang guard), then redraw the page as the poll would."""
+    assert job.join(300), f"the training did not end; progress: {_status(at)}"
+    at.run()
+    assert not at.exception
     return at
 
 
@@ -75,26 +86,39 @@ def test_missing_data_is_explained(monkeypatch):
     assert "No dataset was found" in at.error[0].value and "CNNVIZ_DATA" in at.error[0].value
 
 
-def test_running_pause_resume_and_stop(app):
+def test_running_pause_resume_and_stop(app, gate):
     _start_tiny(app)
     assert not app.exception
     assert "Training LeNet-5 on 500 MNIST digits images" in app.caption[0].value
-    _rerun_until(app, lambda at: "Epoch 1/1" in _status(at))
+    job = _the_job()
+    gate.release(1)
+    gate.wait_idle()
+    app.run()
+    assert "Epoch 1/1 · step 1/8" in _status(app)
     app.button(key="train_pause").click().run()
     assert _status(app).startswith("Paused.")
     app.slider(key="train_epochs").set_value(5).run()  # a widget change does not touch the run
     assert "for 1 epoch:" in app.caption[0].value and _status(app).startswith("Paused.")
+    gate.release(1)
+    gate.wait_idle()
+    assert job.progress().steps_done == 1  # paused: the released step waits
     app.button(key="train_resume").click().run()
+    gate.wait_idle()
+    assert job.progress().steps_done == 2
     assert not _status(app).startswith("Paused.")
     app.button(key="train_stop").click().run()
-    _rerun_until(app, lambda at: at.info and "Stopped by you." in at.info[-1].value)
+    _rerun_when_ended(app, job)
+    assert "Stopped by you." in app.info[-1].value
+    assert job.progress().steps_done == 2
     assert not {"train_pause", "train_resume", "train_stop"} & {b.key for b in app.button}
     assert not jobs.REGISTRY.running()
 
 
-def test_finished_run_shows_results_and_offers_the_model(app):
+def test_finished_run_shows_results_and_offers_the_model(app, gate):
     _start_tiny(app)
-    _rerun_until(app, lambda at: len(at.metric) == 3)
+    gate.open()
+    _rerun_when_ended(app, _the_job())
+    assert len(app.metric) == 3
     accuracy = float(app.metric[0].value.rstrip("%"))
     assert 30 < accuracy <= 100
     models = app.session_state["trained_models"]
