@@ -111,22 +111,22 @@ def apptest_reruns() -> list[tuple[str, float]]:
         return statistics.median(wall), statistics.median(cpu)
 
     rows = [
-        ("worked example: Next step", timed(lambda k: at.button(key="step_next").click())),
-        ("worked example: padding", timed(lambda k: at.number_input(key="padding").set_value(k % 3))),
+        ("worked example: Next step", timed(lambda k: at.button(key="pg_next").click())),
+        ("worked example: padding", timed(lambda k: at.number_input(key="pg_padding").set_value(k % 3))),
         (
             "worked example: kernel",
-            timed(lambda k: at.selectbox(key="kernel_name").set_value(["Sobel x", "Sharpen", "Box blur"][k % 3])),
+            timed(lambda k: at.selectbox(key="pg_kernel").set_value(["Sobel x", "Sharpen", "Box blur"][k % 3])),
         ),
     ]
-    at.radio(key="input_source").set_value("Sample digit").run()
+    at.radio(key="pg_source").set_value("digit").run()
     rows += [
-        ("digit: slider position", timed(lambda k: at.slider(key="window_step").set_value(100 + 37 * k))),
-        ("digit: stride", timed(lambda k: at.number_input(key="stride").set_value(1 + k % 2))),
-        ("digit: choose another digit", timed(lambda k: at.slider(key="digit_index").set_value(k * 9))),
+        ("digit: slider position", timed(lambda k: at.slider(key="pg_step_slider").set_value(100 + 37 * k))),
+        ("digit: stride", timed(lambda k: at.number_input(key="pg_stride").set_value(1 + k % 2))),
+        ("digit: choose another digit", timed(lambda k: at.slider(key="pg_digit").set_value(k * 9))),
     ]
-    at.radio(key="input_source").set_value("Example grid").run()
-    at.selectbox(key="seed_name").set_value("RGB volume 5×5×3").run()
-    rows.append(("RGB volume: Next step", timed(lambda k: at.button(key="step_next").click())))
+    at.radio(key="pg_source").set_value("example").run()
+    at.selectbox(key="pg_example").set_value("RGB volume 5×5×3").run()
+    rows.append(("RGB volume: Next step", timed(lambda k: at.button(key="pg_next").click())))
     return rows
 
 

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from cnnviz import conv, examples, kernels, pooling
 
@@ -42,15 +43,19 @@ class Field:
         value = _PARSERS[self.kind](text.strip())
         return self.validate(value, choices)
 
-    def validate(self, value: Any, choices: Sequence | None = None) -> Any:
-        """The value itself when allowed here (choices may be narrowed at run time)."""
+    def validate(self, value: Any, choices: Sequence | None = None, check: bool = True) -> Any:
+        """The value itself when allowed here (choices may be narrowed at run time).
+
+        ``check=False`` skips the content rule (a typed kernel that does not parse), which a page
+        explains in place instead of throwing the user's typing away.
+        """
         if self.kind in (int, float):
             if self.low is not None and value < self.low or self.high is not None and value > self.high:
                 raise ValueError(f"{value} is outside {_number(self.low)}..{_number(self.high)}")
         allowed = self.choices if choices is None else tuple(choices)
         if allowed is not None and value not in allowed:
             raise ValueError(f"{_quote(str(value))} is not one of {', '.join(map(str, allowed[:8]))}")
-        if self.check is not None:
+        if check and self.check is not None:
             self.check(value)
         return value
 
@@ -246,6 +251,19 @@ def decode(
             default = known[name].format(known[name].default)
             problems.append(f"The link's {name}={_quote(text)} cannot be used ({exc}); it is {default} instead.")
     return settings, problems
+
+
+def link(base: str, page: str, settings: Mapping[str, Any], show: Sequence[str] | None = None) -> str:
+    """The full link to a view; with ``show``, a class link that shows only those controls."""
+    params = encode(page, settings)
+    if show is not None:
+        params["show"] = ",".join(show)
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def title(name: str) -> str:
+    """A field's name for people: 'pg_padding' -> 'padding'."""
+    return name.split("_", 1)[-1].replace("_", " ")
 
 
 def _quote(text: str, limit: int = 40) -> str:

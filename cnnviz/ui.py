@@ -9,7 +9,7 @@ import streamlit as st
 import torch
 from streamlit.runtime.pages_manager import PagesManager
 
-from cnnviz import data, models, weights
+from cnnviz import data, images, models, state, weights
 from cnnviz.jobs import THREADS_PER_JOB
 from cnnviz.models import LayeredCNN
 
@@ -20,6 +20,8 @@ torch.set_num_threads(THREADS_PER_JOB)
 
 TRAINED_MODELS_KEY = "trained_models"
 OPENED_UPLOADS_KEY = "opened_weight_uploads"  # uploader file id -> label of the model it became
+# The uploader's file-name filter for pictures; cnnviz.images checks the content itself.
+IMAGE_TYPES = [ext for fmt in images.FORMATS for ext in ([fmt.lower(), "jpg"] if fmt == "JPEG" else [fmt.lower()])]
 KEEP_MODELS = 5  # per browser session: trained here or opened from a file
 
 
@@ -97,3 +99,125 @@ def route_through_app() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# --- settings in the URL -------------------------------------------------------------------------
+LINKS_KEY = "page_links"  # page -> the URL parameters last written for it (its settings, encoded)
+SHOW_PARAM = "show"  # class links: the controls students see, comma-separated keys
+
+
+def escape_markdown(text: str) -> str:
+    """User-supplied text shown as itself: no links, emphasis or HTML from a file name or a link."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in str(text))
+
+
+MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def _page_params() -> dict[str, str]:
+    """This URL's parameters (the last of repeated ones), lessons and class-link settings left out."""
+    return {k: st.query_params.get_all(k)[-1] for k in st.query_params if k not in state.GLOBAL_PARAMS}
+
+
+def page_settings(page: str, choices: dict[str, list] | None = None) -> dict[str, Any]:
+    """A page's settings, with the widgets as their one owner and the URL following them.
+
+    A link (or a reload) whose parameters differ from what this session last wrote is applied once,
+    every bad value named in a notice; otherwise values survive page changes from the session.
+    Call before drawing any control; the widgets then take their values from session state.
+    The sidebar gets the page's share panel.
+    """
+    written = st.session_state.setdefault(LINKS_KEY, {})
+    url = _page_params()
+    if url and url != written.get(page):
+        settings, problems = state.decode(page, url, choices)
+        st.session_state.update(settings)
+        if problems:
+            st.warning("\n".join(f"- {escape_markdown(p)}" for p in problems), icon=":material/link_off:")
+    else:
+        for name, value in state.decode(page, written.get(page, {}), choices)[0].items():
+            st.session_state.setdefault(name, value)
+    for field in state.fields(page):
+        allowed = (choices or {}).get(field.name)
+        try:
+            field.validate(st.session_state[field.name], allowed, check=False)
+        except ValueError:
+            st.session_state[field.name] = field.default if not allowed or field.default in allowed else allowed[0]
+    settings = write_url(page)
+    share_panel(page, settings)
+    return settings
+
+
+def write_url(page: str) -> dict[str, Any]:
+    """Put the page's current settings into the URL (defaults left out); returns the settings."""
+    settings = {f.name: st.session_state.get(f.name, f.default) for f in state.fields(page)}
+    params = state.encode(page, settings)
+    kept = {k: st.query_params.get_all(k)[-1] for k in state.GLOBAL_PARAMS if k in st.query_params}
+    if {**params, **kept} != {k: st.query_params.get_all(k)[-1] for k in st.query_params}:
+        st.query_params.from_dict({**kept, **params})
+    st.session_state.setdefault(LINKS_KEY, {})[page] = params
+    return settings
+
+
+def shown(key: str) -> bool:
+    """Whether a class link lets students see this control (no show= parameter: everything)."""
+    visible = st.query_params.get(SHOW_PARAM)
+    return visible is None or key in visible.split(",")
+
+
+def control(widget: Any, label: str, *args: Any, key: str, **kwargs: Any) -> Any:
+    """Draw one of the page's controls, or keep its value undrawn when a class link hides it."""
+    if not shown(key):
+        return st.session_state[key]
+    return widget(label, *args, key=key, **kwargs)
+
+
+def share_panel(page: str, settings: dict[str, Any]) -> None:
+    """The link to this view, and a class link that shows students only the ticked controls."""
+    base = (st.context.url or "").split("?")[0]
+    with st.sidebar.expander("Share this view", icon=":material/link:"):
+        st.caption("Copy the link (button at its right): it opens this page with these settings.")
+        st.code(state.link(base, page, settings), language=None, wrap_lines=True)
+        names = [f.name for f in state.fields(page)]
+        if not names:
+            return
+        picked = st.multiselect(
+            "Prepare for class: controls students see",
+            names,
+            default=names,
+            format_func=state.title,
+            key=f"share_show_{page}",
+        )
+        st.code(state.link(base, page, settings, show=picked), language=None, wrap_lines=True)
+
+
+def step_row(prefix: str, positions: int, playing: bool = False) -> int:
+    """First/Back/Next (arrow keys too) and a position slider over one owner, ``{prefix}_step`` (1-based).
+
+    The buttons and the slider never share a key: a click's rerun also carries the slider's stale
+    value, which must not undo the click, so ten quick clicks are ten steps. While playing, each
+    timed rerun is one step forward.
+    """
+    key, slider, drawn = f"{prefix}_step", f"{prefix}_step_slider", f"{prefix}_step_drawn"
+    step = requested = st.session_state.get(key, 1)
+    if st.session_state.get(f"{prefix}_next"):
+        step += 1
+    elif st.session_state.get(f"{prefix}_back"):
+        step -= 1
+    elif st.session_state.get(f"{prefix}_first"):
+        step = 1
+    elif st.session_state.get(slider, step) != st.session_state.get(drawn, step):
+        step = st.session_state[slider]  # the slider was moved by hand
+    elif playing:
+        step += 1
+    if requested > positions and step == requested:
+        st.warning(f"Step {requested} is past the last window position; showing step {positions} of {positions}.")
+    step = min(max(1, step), positions)
+    st.session_state[key] = st.session_state[slider] = st.session_state[drawn] = step
+    first, back, forward, position = st.columns([1, 1, 1, 5], vertical_alignment="center")
+    first.button("First", icon=":material/first_page:", key=f"{prefix}_first", shortcut="Home")
+    back.button("Back", icon=":material/chevron_left:", key=f"{prefix}_back", shortcut="ArrowLeft")
+    forward.button("Next", icon=":material/chevron_right:", key=f"{prefix}_next", shortcut="ArrowRight")
+    if positions > 1:
+        position.slider("Window position", 1, positions, key=slider, label_visibility="collapsed")
+    return step

@@ -3,14 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import conv, data, examples, kernels, ui
+from cnnviz import conv, data, examples, kernels, state, ui
 from cnnviz.figures import conv as figs
 from cnnviz.images import ImageInputError, load_image
 
 ui.route_through_app()
 
-SOURCES = ("Example grid", "Sample digit", "Upload an image")
-CUSTOM = "Custom (type your own)"
+PAGE = "playground"
+SOURCES = {"example": "Example grid", "digit": "Sample digit", "upload": "Upload an image"}
+KERNEL_TITLES = {state.CUSTOM_KERNEL: "Custom (type your own)"}
 SMALL = 15  # padded inputs up to this side are drawn whole, every value written in
 PLAY_SECONDS = 0.7
 
@@ -29,58 +30,71 @@ def upload_is_colourful(payload: bytes) -> bool:
 
 def apply_seed() -> None:
     """Choosing a worked example also picks the kernel and settings that example is about."""
-    seed = examples.SEEDS[st.session_state.seed_name]
+    seed = examples.SEEDS[st.session_state.pg_example]
     st.session_state.update(
-        kernel_name=seed.kernel,
-        padding=seed.padding,
-        stride=seed.stride,
-        dilation=1,
-        padding_mode="zeros",
-        bias=0.0,
-        window_step=1,
-        playing=False,
+        pg_kernel=seed.kernel,
+        pg_padding=seed.padding,
+        pg_stride=seed.stride,
+        pg_dilation=1,
+        pg_mode="zeros",
+        pg_bias=0.0,
+        pg_step=1,
+        pg_playing=False,
     )
 
 
 def source_changed() -> None:
     """A new input starts at the first step; the X kernel of the 5×5 example means nothing on a photo."""
-    st.session_state.update(window_step=1, playing=False)
-    if st.session_state.input_source != SOURCES[0] and st.session_state.get("kernel_name") == "Worked example (X)":
-        st.session_state.update(kernel_name="Sobel x", padding=1)
+    st.session_state.update(pg_step=1, pg_playing=False)
+    if st.session_state.pg_source != "example" and st.session_state.pg_kernel == "Worked example (X)":
+        st.session_state.update(pg_kernel="Sobel x", pg_padding=1)
 
 
-def step_by(delta: int, positions: int) -> None:
-    st.session_state.window_step = min(max(1, st.session_state.window_step + delta), positions)
+def upload_changed() -> None:
+    """A new picture starts in colour only when it has real colour."""
+    upload = st.session_state.get("pg_upload")
+    if upload is not None:
+        try:
+            st.session_state.pg_colour = upload_is_colourful(upload.getvalue())
+        except ImageInputError:
+            st.session_state.pg_colour = False  # the page explains the file when it draws
 
 
 def toggle_play() -> None:
-    st.session_state.playing = not st.session_state.get("playing", False)
+    st.session_state.pg_playing = not st.session_state.get("pg_playing", False)
 
 
 def choose_input() -> tuple[np.ndarray, str] | None:
     """The input grid ((H, W) or (3, H, W)) and a line that says what it is."""
-    source = st.radio("Input", SOURCES, horizontal=True, key="input_source", on_change=source_changed)
-    if source == SOURCES[0]:
-        name = st.selectbox("Worked example", list(examples.SEEDS), key="seed_name", on_change=apply_seed)
+    source = ui.control(
+        st.radio,
+        "Input",
+        list(SOURCES),
+        format_func=SOURCES.get,
+        horizontal=True,
+        key="pg_source",
+        on_change=source_changed,
+    )
+    if source == "example":
+        name = ui.control(st.selectbox, "Worked example", list(examples.SEEDS), key="pg_example", on_change=apply_seed)
         return examples.SEEDS[name].image, examples.SEEDS[name].story
-    if source == SOURCES[1]:
+    if source == "digit":
         images, labels = data.sample_digits()
-        index = st.slider("Sample digit (MNIST test set)", 0, len(images) - 1, key="digit_index")
+        index = ui.control(st.slider, "Sample digit (MNIST test set)", 0, len(images) - 1, key="pg_digit")
         return images[index].astype(np.float64), f"MNIST test digit #{index}: a {labels[index]}, 28×28 pixels, 0-255."
     upload = st.file_uploader(
-        "Image (PNG, JPEG, GIF, WebP or BMP)", type=["png", "jpg", "jpeg", "gif", "webp", "bmp"], key="upload"
+        "Image (PNG, JPEG, GIF, WebP or BMP)", type=ui.IMAGE_TYPES, key="pg_upload", on_change=upload_changed
     )
     if upload is None:
         st.info("Upload a picture to convolve it; it is shrunk so every pixel stays visible.")
         return None
-    payload = upload.getvalue()
     try:
         left, right = st.columns(2)
-        side = left.slider("Longest side after shrinking (pixels)", 8, examples.MAX_GRID_SIDE, 28, key="upload_side")
-        colour = right.checkbox(
-            "Keep the colour channels (RGB)", value=upload_is_colourful(payload), key="upload_colour"
+        side = ui.control(
+            left.slider, "Longest side after shrinking (pixels)", 8, examples.MAX_GRID_SIDE, key="pg_side"
         )
-        grid = uploaded_grid(payload, side, colour)
+        colour = ui.control(right.checkbox, "Keep the colour channels (RGB)", key="pg_colour")
+        grid = uploaded_grid(upload.getvalue(), side, colour)
     except ImageInputError as error:
         st.error(str(error))
         return None
@@ -89,15 +103,15 @@ def choose_input() -> tuple[np.ndarray, str] | None:
 
 def choose_kernel() -> np.ndarray | None:
     """One 2-D kernel for a grey input: a preset or the user's typed numbers."""
-    names = list(kernels.PRESETS) + [CUSTOM]
-    name = st.selectbox("Kernel", names, key="kernel_name")
-    if name != CUSTOM:
+    names = [*kernels.PRESETS, state.CUSTOM_KERNEL]
+    name = ui.control(st.selectbox, "Kernel", names, format_func=lambda n: KERNEL_TITLES.get(n, n), key="pg_kernel")
+    if name != state.CUSTOM_KERNEL:
         st.caption(kernels.PRESETS[name].detects)
         return kernels.PRESETS[name].values
-    st.session_state.setdefault("kernel_text", "1 0 -1\n2 0 -2\n1 0 -1")
-    text = st.text_area(
+    text = ui.control(
+        st.text_area,
         "Kernel values: one row per line (or ';'), numbers split by spaces or commas; 1/9 works",
-        key="kernel_text",
+        key="pg_weights",
         height=150,
     )
     try:
@@ -113,7 +127,7 @@ def choose_filters() -> tuple[np.ndarray, np.ndarray] | None:
     rows = [vars(spec) for spec in examples.DEFAULT_RGB_FILTERS]
     table = st.data_editor(
         rows,
-        key="rgb_filters",
+        key="pg_filters",
         num_rows="dynamic",
         width="stretch",
         column_config={
@@ -134,13 +148,15 @@ def settings_row(colour: bool) -> tuple[dict, float | None]:
     bias = (
         None
         if colour
-        else cols[4].number_input("Bias", step=0.5, key="bias", help="Added to every output cell after the sum.")
+        else ui.control(
+            cols[4].number_input, "Bias", step=0.5, key="pg_bias", help="Added to every output cell after the sum."
+        )
     )
     return dict(
-        padding=cols[0].number_input("Padding", 0, 10, key="padding"),
-        padding_mode=cols[1].selectbox("Padding mode", conv.PADDING_MODES, key="padding_mode"),
-        stride=cols[2].number_input("Stride", 1, 6, key="stride"),
-        dilation=cols[3].number_input("Dilation", 1, 4, key="dilation"),
+        padding=ui.control(cols[0].number_input, "Padding", 0, 10, key="pg_padding"),
+        padding_mode=ui.control(cols[1].selectbox, "Padding mode", conv.PADDING_MODES, key="pg_mode"),
+        stride=ui.control(cols[2].number_input, "Stride", 1, 6, key="pg_stride"),
+        dilation=ui.control(cols[3].number_input, "Dilation", 1, 4, key="pg_dilation"),
     ), bias
 
 
@@ -155,36 +171,23 @@ def show_formula(shape: tuple[int, int], kernel: tuple[int, int], s: dict) -> No
 
 
 def step_controls(positions: int) -> int:
-    """Play/pause, back/forward buttons and a slider over window positions; returns the 0-based step."""
-    play, first, back, forward, position = st.columns([1, 1, 1, 1, 5], vertical_alignment="center")
-    playing = st.session_state.get("playing", False)
+    """Play/pause beside the step row; returns the 0-based window position."""
+    play, steps = st.columns([1, 8], vertical_alignment="center")
+    playing = st.session_state.get("pg_playing", False)
     if play.button(
         "Pause" if playing else "Play",
         icon=":material/pause:" if playing else ":material/play_arrow:",
         on_click=toggle_play,
-        key="play",
+        key="pg_play",
     ):
         st.rerun()  # the whole page: the fragment's timer is set where the page defines the fragment
-    advance_if_playing(positions)
-    st.session_state.window_step = min(max(1, st.session_state.get("window_step", 1)), positions)
-    first.button(
-        "First", icon=":material/first_page:", on_click=step_by, args=(-positions, positions), key="step_first"
-    )
-    back.button("Back", icon=":material/chevron_left:", on_click=step_by, args=(-1, positions), key="step_back")
-    forward.button("Next", icon=":material/chevron_right:", on_click=step_by, args=(1, positions), key="step_next")
-    if positions > 1:
-        position.slider("Window position", 1, positions, key="window_step", label_visibility="collapsed")
-    return st.session_state.window_step - 1
-
-
-def advance_if_playing(positions: int) -> None:
-    """While playing, each timed rerun moves the window one step; at the end it stops."""
-    if not st.session_state.get("playing"):
-        return
-    if st.session_state.get("window_step", 1) >= positions:
-        st.session_state.playing = False
+    with steps:
+        step = ui.step_row("pg", positions, playing)
+    if playing and step >= positions:
+        st.session_state.pg_playing = False  # the last position: stop, and drop the timer
         st.rerun()
-    st.session_state.window_step = st.session_state.get("window_step", 0) + 1
+    ui.write_url(PAGE)
+    return step - 1
 
 
 def show_step_grey(result: conv.Convolution, position: int) -> None:
@@ -226,6 +229,7 @@ def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None
 
 
 st.title("Convolution playground")
+ui.page_settings(PAGE)
 st.caption(
     "A kernel slides over the input; at each position it multiplies the values under it, "
     "adds them up (plus a bias) and writes one output cell."
@@ -253,14 +257,20 @@ except ValueError as error:
 shape = result.output.shape
 st.markdown(f"**Output:** {shape[1]}×{shape[2]}" + (f"×{shape[0]} (one map per filter)" if colour else ""))
 if colour:
-    shown = st.radio(
-        "Follow filter", range(shape[0]), horizontal=True, key="shown_filter", format_func=lambda f: f"filter {f}"
+    st.session_state.pg_filter = min(st.session_state.pg_filter, shape[0] - 1)
+    shown = ui.control(
+        st.radio,
+        "Follow filter",
+        range(shape[0]),
+        horizontal=True,
+        key="pg_filter",
+        format_func=lambda f: f"filter {f}",
     )
     st.plotly_chart(figs.channel_sum_figure(result, shown), key="channel_sum_fig")
     st.plotly_chart(figs.volume_figure(result), key="volume_fig")
 
 
-@st.fragment(run_every=PLAY_SECONDS if st.session_state.get("playing") else None)
+@st.fragment(run_every=PLAY_SECONDS if st.session_state.get("pg_playing") else None)
 def stepper() -> None:
     """The part that changes while stepping or playing; reruns alone, not the whole page."""
     position = step_controls(result.positions)

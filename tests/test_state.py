@@ -115,3 +115,12 @@ def test_global_parameters_are_not_unknown():
 def test_unknown_page_is_a_clear_error():
     with pytest.raises(KeyError, match="No page 'nope'"):
         state.fields("nope")
+
+
+def test_links_carry_the_settings_and_the_visible_controls():
+    settings = {**state.defaults("pooling"), "pool_kernel": 3}
+    assert state.link("http://h/pooling", "pooling", state.defaults("pooling")) == "http://h/pooling"
+    assert state.link("http://h/pooling", "pooling", settings) == "http://h/pooling?pool_kernel=3"
+    shared = state.link("http://h/pooling", "pooling", settings, show=["pool_kernel", "pool_step"])
+    assert shared == "http://h/pooling?pool_kernel=3&show=pool_kernel%2Cpool_step"
+    assert state.title("pool_kernel") == "kernel" and state.title("fm_filter_layer") == "filter layer"
