@@ -121,7 +121,7 @@ OTHER_PAGES = {
         ),
     ],
     "pages/pooling.py": [
-        ("classic 4x4: step a window", lambda at, k: at.slider(key="pool_step").set_value(1 + k % 4)),
+        ("classic 4x4: step a window", lambda at, k: at.slider(key="pool_step_slider").set_value(1 + k % 4)),
         ("classic 4x4: max / average", lambda at, k: at.radio(key="pool_mode").set_value(["avg", "max"][k % 2])),
         (
             "28x28 digit: kernel size",

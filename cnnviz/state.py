@@ -116,7 +116,7 @@ def _kernel_text(text: str) -> None:
 CUSTOM_KERNEL = "custom"
 SAMPLE_DIGITS = 100  # shipped sample digits (assets/sample_digits.npz)
 SAMPLES_PER_CLASS = 10
-MODELS = ("lenet5", "simplecnn")  # shipped; a session's own models are added at run time
+MODELS = ("simplecnn", "lenet5")  # shipped; a session's own models are added at run time
 SPATIAL_LAYERS = ("conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2", "pool2")
 CONV_LAYERS = ("conv1", "conv2")
 POOL_LAYERS = ("pool1", "pool2")
@@ -237,6 +237,9 @@ def decode(
     """
     choices = choices or {}
     settings, problems = defaults(page), []
+    for name, allowed in choices.items():  # a default this run does not offer: its first option
+        if allowed and settings.get(name) not in allowed:
+            settings[name] = allowed[0]
     known = {f.name: f for f in fields(page)}
     for name, raw in params.items():
         text = raw if isinstance(raw, str) else (raw[-1] if raw else "")
@@ -248,7 +251,7 @@ def decode(
         try:
             settings[name] = known[name].parse(text, choices.get(name))
         except (ValueError, OverflowError) as exc:
-            default = known[name].format(known[name].default)
+            default = known[name].format(settings[name])
             problems.append(f"The link's {name}={_quote(text)} cannot be used ({exc}); it is {default} instead.")
     return settings, problems
 

@@ -76,16 +76,38 @@ def open_weights_file(name: str, payload: bytes, upload_id: str) -> str:
 
 
 def model_choices() -> dict[str, str]:
-    """Display label -> key for every model a page can show: shipped ones, then this session's."""
-    choices = {f"{models.MODEL_TITLES[n]} (shipped)": f"shipped:{n}" for n in models.pretrained_names()}
-    choices.update({f"{label} (this session)": f"session:{label}" for label in trained_models()})
+    """Key -> display label for every model a page can show: shipped ones ('lenet5'), then this session's.
+
+    The keys are what links carry: a shipped model's name, or 'session:' and the label of a model
+    trained or opened here (which another browser does not have, so its link falls back).
+    """
+    choices = {name: f"{models.MODEL_TITLES[name]} (shipped)" for name in models.pretrained_names()}
+    choices.update({f"{SESSION}{label}": f"{label} (this session)" for label in trained_models()})
     return choices
+
+
+SESSION = "session:"
 
 
 def get_model(key: str) -> LayeredCNN:
     """The model behind a key from model_choices()."""
-    kind, name = key.split(":", 1)
-    return pretrained(name) if kind == "shipped" else trained_models()[name].model
+    return trained_models()[key.removeprefix(SESSION)].model if key.startswith(SESSION) else pretrained(key)
+
+
+def model_or_stop(key: str, label: str) -> LayeredCNN:
+    """The chosen model, or its damage explained in place and the page stopped there."""
+    try:
+        return get_model(key)
+    except weights.WeightsError as exc:
+        st.error(f"{escape_markdown(label)} could not be loaded: {escape_markdown(str(exc))}")
+        st.stop()
+
+
+def sample_digit(label: str, key: str) -> tuple[Any, int, int]:
+    """A slider over the shipped MNIST sample digits: (image 28×28 uint8, its label, its index)."""
+    images, labels = data.sample_digits()
+    index = control(st.slider, label, 0, len(images) - 1, key=key)
+    return images[index], int(labels[index]), index
 
 
 def route_through_app() -> None:
@@ -221,3 +243,9 @@ def step_row(prefix: str, positions: int, playing: bool = False) -> int:
     if positions > 1:
         position.slider("Window position", 1, positions, key=slider, label_visibility="collapsed")
     return step
+
+
+def keep_choice(key: str, allowed: list) -> None:
+    """A setting whose options depend on another (a model's layers) falls back when they change."""
+    if st.session_state.get(key) not in allowed:
+        st.session_state[key] = allowed[0]

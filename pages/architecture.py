@@ -4,9 +4,9 @@ import streamlit as st
 
 from cnnviz import activations, inspect, models, ui
 from cnnviz.figures import network as figs
-from cnnviz.weights import WeightsError
 
 ui.route_through_app()
+PAGE = "architecture"
 st.title("Architecture: what is inside the network")
 st.markdown(
     "Each row is one layer, in the order an image goes through them. **Output shape** is channels × "
@@ -22,14 +22,12 @@ if not choices:
         "No trained model found (no shipped weights in assets/ and none trained in this session). "
         "The layer table does not depend on the weights, so here are the untrained architectures."
     )
-    choices = {f"{title} (architecture only)": f"arch:{name}" for name, title in models.MODEL_TITLES.items()}
-label = st.selectbox("Model", list(choices), key="arch_model")
-key = choices[label]
-try:
-    model = models.build_model(key.split(":", 1)[1]) if key.startswith("arch:") else ui.get_model(key)
-except WeightsError as exc:
-    st.error(f"{label} could not be loaded: {exc}")
-    st.stop()
+    choices = {f"arch:{name}": f"{title} (architecture only)" for name, title in models.MODEL_TITLES.items()}
+ui.page_settings(PAGE, {"arch_model": list(choices)})
+key = ui.control(st.selectbox, "Model", list(choices), format_func=choices.get, key="arch_model")
+model = (
+    models.build_model(key.removeprefix("arch:")) if key.startswith("arch:") else ui.model_or_stop(key, choices[key])
+)
 rows = inspect.layer_table(model)
 params, macs = inspect.totals(rows)
 
@@ -65,7 +63,10 @@ st.markdown(
     "position (**shared weights**). Compare it with layers that map the same input shape to the same "
     "output shape without those two ideas."
 )
-conv_name = st.selectbox("Conv layer", activations.conv_layers(model), key="arch_conv")
+conv_names = activations.conv_layers(model)
+ui.keep_choice("arch_conv", conv_names)
+conv_name = ui.control(st.selectbox, "Conv layer", conv_names, key="arch_conv")
+ui.write_url(PAGE)
 comparison = inspect.fc_comparison(model, conv_name)
 row = next(r for r in rows if r.name == conv_name)
 a, b, c = st.columns(3)

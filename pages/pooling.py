@@ -6,7 +6,9 @@ from cnnviz import conv, data, pooling, ui
 from cnnviz.figures import network as figs
 
 ui.route_through_app()
+PAGE = "pooling"
 st.title("Pooling: shrink a map, keep what matters")
+ui.page_settings(PAGE)
 st.markdown(
     "A pooling layer slides a window over each feature map and keeps one number per window: the "
     "**largest** (max pooling) or the **mean** (average pooling). It has no weights to learn. With a "
@@ -17,21 +19,26 @@ st.markdown(
 INPUTS = {"classic": "Classic 4×4 (1…16)", "random": "Random small integers", "digit": "A handwritten 7 (28×28)"}
 left, right = st.columns([1, 2])
 with left:
-    source = st.radio("Input map", list(INPUTS), format_func=INPUTS.get, key="pool_source")
+    source = ui.control(st.radio, "Input map", list(INPUTS), format_func=INPUTS.get, key="pool_source")
     if source == "random":
-        size = st.slider("Map size", 2, 12, 6, key="pool_size")
-        seed = st.number_input("Random seed", 0, 9999, 0, key="pool_seed")
+        size = ui.control(st.slider, "Map size", 2, 12, key="pool_size")
+        seed = ui.control(st.number_input, "Random seed", 0, 9999, key="pool_seed")
         image = pooling.random_map(size, int(seed))
     elif source == "digit":
         image = data.sample_digits()[0][70].astype(float)
     else:
         image = pooling.classic_example()
-    mode = st.radio(
-        "Mode", pooling.MODES, horizontal=True, key="pool_mode", format_func={"max": "max", "avg": "average"}.get
+    mode = ui.control(
+        st.radio,
+        "Mode",
+        pooling.MODES,
+        horizontal=True,
+        key="pool_mode",
+        format_func={"max": "max", "avg": "average"}.get,
     )
-    kernel = st.number_input("Kernel size", 1, 8, 2, key="pool_kernel")
-    stride = st.number_input("Stride", 1, 8, 2, key="pool_stride")
-    padding = st.number_input("Padding", 0, 4, 0, key="pool_padding")
+    kernel = ui.control(st.number_input, "Kernel size", 1, 8, key="pool_kernel")
+    stride = ui.control(st.number_input, "Stride", 1, 8, key="pool_stride")
+    padding = ui.control(st.number_input, "Padding", 0, 4, key="pool_padding")
 
 with right:
     st.latex(r"\text{output size} = " + conv.pool_output_formula(image.shape[0], kernel, stride, padding))
@@ -41,7 +48,8 @@ with right:
         st.error(f"These settings do not work: {exc}")
         st.stop()
     count = len(result.windows)
-    step = st.slider("Step through the windows", 1, count, 1, key="pool_step") if count > 1 else 1
+    step = ui.step_row("pool", count) if ui.shown("pool_step") else min(st.session_state.pool_step, count)
+    ui.write_url(PAGE)
     window = result.windows[step - 1]
     st.markdown(
         f"Window **{step} of {count}** → output row {window.out_row}, column {window.out_col}: `{window.explain(mode)}`"

@@ -16,8 +16,8 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def test_table_and_totals_for_each_model(app):
-    for label, name in (("SimpleCNN (shipped)", "simplecnn"), ("LeNet-5 (shipped)", "lenet5")):
-        app.selectbox(key="arch_model").set_value(label).run()
+    for name in ("simplecnn", "lenet5"):
+        app.selectbox(key="arch_model").set_value(name).run()
         assert not app.exception
         model = models.load_pretrained(name)
         params, macs = inspect.totals(inspect.layer_table(model))
@@ -44,5 +44,17 @@ def test_without_shipped_weights_the_architectures_still_show(open_page, monkeyp
     at = open_page("pages/architecture.py")
     assert "No trained model found" in at.info[0].value
     assert at.selectbox(key="arch_model").options == [f"{t} (architecture only)" for t in models.MODEL_TITLES.values()]
-    at.selectbox(key="arch_model").set_value("CifarCNN (architecture only)").run()
+    at.selectbox(key="arch_model").set_value("arch:cifarcnn").run()
     assert not at.exception and metrics(at)["Input"] == "3×32×32"
+
+
+def test_a_link_picks_the_model_and_layer_and_a_missing_model_falls_back():
+    at = AppTest.from_file("../../pages/architecture.py", default_timeout=60)
+    at.query_params.update({"arch_model": "lenet5", "arch_conv": "conv2"})
+    at.run()
+    assert not at.exception and metrics(at)["Input"] == "1×32×32" and metrics(at)["conv2 (convolution)"] == "2,416"
+    stale = AppTest.from_file("../../pages/architecture.py", default_timeout=60)
+    stale.query_params.update({"arch_model": "session:someone else's model"})
+    stale.run()
+    assert not stale.exception and "someone else's model" in stale.warning[0].value.replace("\\", "")
+    assert stale.selectbox(key="arch_model").value == "simplecnn"

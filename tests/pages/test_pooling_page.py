@@ -15,7 +15,7 @@ def _window_text(at: AppTest) -> str:
 
 def test_classic_example_max_then_average(app):
     assert "max(1, 2, 5, 6) = 6" in _window_text(app)
-    app.slider(key="pool_step").set_value(4).run()
+    app.slider(key="pool_step_slider").set_value(4).run()
     assert "max(11, 12, 15, 16) = 16" in _window_text(app)
     app.radio(key="pool_mode").set_value("avg").run()
     assert not app.exception
@@ -54,3 +54,21 @@ def test_other_inputs(app):
     assert not app.exception and "9×9 input → 4×4 output" in app.caption[0].value
     app.radio(key="pool_source").set_value("digit").run()
     assert not app.exception and "28×28 input → 14×14 output" in app.caption[0].value
+
+
+def test_a_link_opens_the_prepared_window_and_bad_values_fall_back():
+    at = AppTest.from_file("../../pages/pooling.py", default_timeout=60)
+    at.query_params.update({"pool_mode": "avg", "pool_step": "3", "pool_kernel": "99", "pool_size": "x"})
+    at.run()
+    assert not at.exception
+    assert "(9 + 10 + 13 + 14) / 4 = 11.5" in _window_text(at)
+    notices = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "pool_kernel='99'" in notices and "pool_size='x'" in notices
+    assert at.number_input(key="pool_kernel").value == 2
+
+
+def test_next_and_back_step_the_window(app):
+    app.button(key="pool_next").click().run()
+    assert "max(3, 4, 7, 8) = 8" in _window_text(app)
+    app.button(key="pool_back").click().run()
+    assert "max(1, 2, 5, 6) = 6" in _window_text(app)
