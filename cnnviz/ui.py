@@ -198,7 +198,6 @@ def share_panel(page: str, settings: dict[str, Any]) -> None:
     """The link to this view, and a class link that shows students only the ticked controls."""
     base = (st.context.url or "").split("?")[0]
     with st.sidebar.expander("Share this view", icon=":material/link:"):
-        st.caption("Copy the link (button at its right): it opens this page with these settings.")
         st.code(state.link(base, page, settings), language=None, wrap_lines=True)
         names = [f.name for f in state.fields(page)]
         if not names:
@@ -206,6 +205,7 @@ def share_panel(page: str, settings: dict[str, Any]) -> None:
         picked = st.multiselect(
             "Prepare for class: controls students see",
             names,
+            help="The second link opens this view with only these controls; the others keep their values.",
             default=names,
             format_func=state.title,
             key=f"share_show_{page}",

@@ -6,12 +6,11 @@ import streamlit as st
 from cnnviz import activations, ui
 from cnnviz.figures import network as figs
 from cnnviz.images import ImageInputError
-from cnnviz.weights import WeightsError
 
 ui.route_through_app()
 
+PAGE = "feature-maps"
 SOURCES = {"sample": "Sample digit", "test": "Test-set image", "upload": "Upload"}
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
 SHIFTS = range(-8, 9)
 
 
@@ -43,23 +42,21 @@ if not choices:
     )
     st.stop()
 
+ui.page_settings(PAGE, {"fm_model": list(choices)})
 controls, seen, verdict = st.columns([1.2, 1, 1.3])
 with controls:
-    label = st.selectbox("Model", list(choices), key="fm_model")
-    model_key = choices[label]
-    try:
-        model = ui.get_model(model_key)
-    except WeightsError as exc:
-        st.error(f"{label} could not be loaded: {exc}")
-        st.stop()
+    model_key = ui.control(st.selectbox, "Model", list(choices), format_func=choices.get, key="fm_model")
+    model = ui.model_or_stop(model_key, choices[model_key])
     sources = list(SOURCES) if model.dataset == "mnist" else ["test"]
-    source = st.radio("Image", sources, format_func=SOURCES.get, horizontal=True, key="fm_source")
+    ui.keep_choice("fm_source", sources)
+    source = ui.control(st.radio, "Image", sources, format_func=SOURCES.get, horizontal=True, key="fm_source")
     if source == "sample":
-        digit = st.selectbox("Digit", range(10), key="fm_digit")
-        which = st.slider("Which sample", 1, activations.samples_per_class(digit), 1, key="fm_sample")
+        digit = ui.control(st.selectbox, "Digit", range(10), key="fm_digit")
+        st.session_state.fm_sample = min(st.session_state.fm_sample, activations.samples_per_class(digit))
+        which = ui.control(st.slider, "Which sample", 1, activations.samples_per_class(digit), key="fm_sample")
         image, true_label = activations.sample_image(digit, which - 1), digit
     elif source == "upload":
-        upload = st.file_uploader("A picture of one digit", type=UPLOAD_TYPES, key="fm_upload")
+        upload = st.file_uploader("A picture of one digit", type=ui.IMAGE_TYPES, key="fm_upload")
         if upload is None:
             st.info(
                 "Upload a photo, scan or drawing of a single digit; it is cropped, centred and scaled "
@@ -77,14 +74,15 @@ with controls:
         except FileNotFoundError as exc:
             st.error(f"The test set is not available: {exc}")
             st.stop()
-        index = st.number_input(f"Test image (0–{len(test) - 1})", 0, len(test) - 1, 0, key="fm_index")
+        st.session_state.fm_index = min(st.session_state.fm_index, len(test) - 1)
+        index = ui.control(st.number_input, f"Test image (0–{len(test) - 1})", 0, len(test) - 1, key="fm_index")
         image, true_label = test.images[int(index)].numpy().squeeze(0), int(test.labels[int(index)])
 
 with seen:
     st.markdown("**Move the image** — is the network position-invariant?")
-    dx = st.slider("Shift right (px)", -8, 8, 0, key="fm_dx")
-    dy = st.slider("Shift down (px)", -8, 8, 0, key="fm_dy")
-    degrees = st.slider("Rotate (degrees)", -60, 60, 0, step=5, key="fm_rot")
+    dx = ui.control(st.slider, "Shift right (px)", -8, 8, key="fm_dx")
+    dy = ui.control(st.slider, "Shift down (px)", -8, 8, key="fm_dy")
+    degrees = ui.control(st.slider, "Rotate (degrees)", -60, 60, step=5, key="fm_rot")
     moved = activations.transform_image(image, dx, dy, degrees)
 
 acts = run(model_key, id(model), moved, model)
@@ -117,24 +115,21 @@ VIEWS = {
     "position": "Position invariance",
     "scores": "Final layer",
 }
-view = st.radio("Look at", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="fm_view")
-
-
-def _remember(key: str) -> None:
-    st.session_state[key + "_kept"] = st.session_state[key]
+view = ui.control(st.radio, "Look at", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="fm_view")
+ui.write_url(PAGE)
 
 
 def _picked() -> None:
     """A click on a tile's handle in the close-up grid chooses that channel."""
     points = st.session_state["fm_pick"].selection.points
     if points:
-        st.session_state["fm_channel"] = st.session_state["fm_channel_kept"] = int(points[0]["customdata"])
+        st.session_state["fm_channel"] = int(points[0]["customdata"])
 
 
 def channel_slider(key: str, count: int) -> int:
-    """A channel picker that keeps its channel when the layer changes (clamped to the new count)."""
-    kept = min(st.session_state.get(key + "_kept", 0), count - 1)
-    return st.slider("Channel", 0, count - 1, kept, key=key, on_change=_remember, args=(key,))
+    """A channel picker over the layer's channels (a channel past a smaller layer's end becomes its last)."""
+    st.session_state[key] = min(st.session_state[key], count - 1)
+    return ui.control(st.slider, "Channel", 0, count - 1, key=key)
 
 
 def every_layer() -> None:
@@ -157,9 +152,11 @@ def every_layer() -> None:
 @st.fragment
 def close_up() -> None:
     """One channel enlarged beside the filter that made it and the input it saw."""
-    layer = st.select_slider("Layer", spatial, key="fm_layer")
+    ui.keep_choice("fm_layer", spatial)
+    layer = ui.control(st.select_slider, "Layer", spatial, key="fm_layer")
     maps = acts.layers[layer]
     channel = channel_slider("fm_channel", len(maps))
+    ui.write_url(PAGE)
     st.plotly_chart(
         figs.feature_grid(
             maps, f"{layer}: click a square to pick its channel", selected=channel, height=260, clickable=True
@@ -207,7 +204,9 @@ def close_up() -> None:
 @st.fragment
 def learned_filters() -> None:
     """Every kernel of a conv layer as a grid."""
-    layer = st.radio("Conv layer", activations.conv_layers(model), horizontal=True, key="fm_filter_layer")
+    ui.keep_choice("fm_filter_layer", activations.conv_layers(model))
+    layer = ui.control(st.radio, "Conv layer", activations.conv_layers(model), horizontal=True, key="fm_filter_layer")
+    ui.write_url(PAGE)
     weights = activations.conv_filters(model, layer)
     out_ch, in_ch, kh, kw = weights.shape
     title = f"{layer}: {out_ch} filters of {in_ch}×{kh}×{kw}" + (
@@ -220,8 +219,10 @@ def learned_filters() -> None:
 @st.fragment
 def pooling_view() -> None:
     """A pooling layer replayed window by window on one channel."""
-    layer = st.radio("Pooling layer", activations.pool_layers(model), horizontal=True, key="fm_pool_layer")
+    ui.keep_choice("fm_pool_layer", activations.pool_layers(model))
+    layer = ui.control(st.radio, "Pooling layer", activations.pool_layers(model), horizontal=True, key="fm_pool_layer")
     channel = channel_slider("fm_pool_channel", len(acts.layers[layer]))
+    ui.write_url(PAGE)
     result, matches = activations.pool_replay(model, acts, layer, channel)
     st.plotly_chart(figs.pooling_figure(result, height=420), key="fm_pool_figure")
     st.caption(

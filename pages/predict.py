@@ -4,12 +4,13 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import predict, ui
-from cnnviz.data import sample_digits
 from cnnviz.figures.predict import explanation_overlay, probability_bars
 from cnnviz.images import ImageInputError, load_image
 from cnnviz.weights import WeightsError
 
 ui.route_through_app()
+PAGE = "predict"
+SOURCES = {"draw": "Draw", "upload": "Upload", "sample": "Sample"}
 
 st.title("Draw a digit and see what the network thinks")
 st.markdown(
@@ -17,16 +18,17 @@ st.markdown(
     "The picture is turned into MNIST's format step by step, then every model votes."
 )
 
-source = st.radio("Digit from", ["Draw", "Upload", "Sample"], horizontal=True, key="predict_source")
+ui.page_settings(PAGE)
+source = ui.control(st.radio, "Digit from", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="pred_source")
 
 
 def drawn_image():
     """The canvas picture, or None before anything is drawn."""
     from streamlit_drawable_canvas import st_canvas
 
-    pen = st.slider("Pen width", 5, 50, 22, key="predict_pen")
-    if st.button("Clear", key="predict_clear"):
-        st.session_state["predict_canvas_version"] = st.session_state.get("predict_canvas_version", 0) + 1
+    pen = ui.control(st.slider, "Pen width", 5, 50, key="pred_pen")
+    if st.button("Clear", key="pred_clear"):
+        st.session_state["pred_canvas_version"] = st.session_state.get("pred_canvas_version", 0) + 1
     st.write("")  # room for the canvas toolbar (undo, redo, clear)
     result = st_canvas(
         stroke_width=pen,
@@ -37,7 +39,7 @@ def drawn_image():
         drawing_mode="freedraw",
         update_streamlit=True,
         return_image_data=True,
-        key=f"predict_canvas_{st.session_state.get('predict_canvas_version', 0)}",
+        key=f"pred_canvas_{st.session_state.get('pred_canvas_version', 0)}",
     )
     if result is None or result.image_data is None:
         return None
@@ -45,25 +47,22 @@ def drawn_image():
 
 
 def uploaded_image():
-    upload = st.file_uploader(
-        "Picture of one digit", type=["png", "jpg", "jpeg", "gif", "webp", "bmp"], key="predict_upload"
-    )
+    upload = st.file_uploader("Picture of one digit", type=ui.IMAGE_TYPES, key="pred_upload")
     return None if upload is None else load_image(upload.getvalue())
 
 
 def sample_image():
     from PIL import Image
 
-    images, labels = sample_digits()
-    index = st.slider("Sample digit", 0, len(images) - 1, 0, key="predict_sample")
-    st.caption(f"MNIST test digit labelled {labels[index]}")
-    return Image.fromarray(images[index])
+    image, label, _ = ui.sample_digit("Sample digit", "pred_sample")
+    st.caption(f"MNIST test digit labelled {label}")
+    return Image.fromarray(image)
 
 
 @st.fragment
 def predict_panel():
     try:
-        image = {"Draw": drawn_image, "Upload": uploaded_image, "Sample": sample_image}[source]()
+        image = {"draw": drawn_image, "upload": uploaded_image, "sample": sample_image}[source]()
         prepared = None if image is None else predict.preprocess(image)
     except ImageInputError as exc:
         st.error(str(exc))
@@ -90,15 +89,16 @@ def show_predictions(digit: np.ndarray) -> None:
     if not choices:
         st.warning("No trained model is available: train one on the Train live page.")
         return
-    method = st.radio(
+    method = ui.control(
+        st.radio,
         "Explain the vote with",
         ["saliency", "grad_cam"],
         horizontal=True,
-        key="predict_method",
+        key="pred_method",
         help=EXPLAIN_HELP,
         format_func={"saliency": "Saliency (SmoothGrad)", "grad_cam": "Grad-CAM"}.get,
     )
-    for col, (label, key) in zip(st.columns(len(choices)), choices.items()):
+    for col, (key, label) in zip(st.columns(len(choices)), choices.items()):
         try:
             model = ui.get_model(key)
         except WeightsError as exc:

@@ -21,23 +21,23 @@ def predictions(at):
 
 def test_page_opens_on_the_canvas_without_errors(app):
     assert not app.exception and not app.error
-    assert app.radio(key="predict_source").value == "Draw"
+    assert app.radio(key="pred_source").value == "draw"
     assert any("Draw a digit" in i.value for i in app.info)
 
 
 @pytest.mark.parametrize("index", [0, 37, 99])
 def test_sample_digits_are_predicted_by_every_shipped_model(app, index):
     _, labels = sample_digits()
-    app.radio(key="predict_source").set_value("Sample").run()
-    app.slider(key="predict_sample").set_value(index).run()
+    app.radio(key="pred_source").set_value("sample").run()
+    app.slider(key="pred_sample").set_value(index).run()
     lines = predictions(app)
     assert not app.exception and len(lines) >= 2
     assert all(f"Prediction: {labels[index]} (" in line for line in lines)
 
 
 def test_grad_cam_can_be_chosen(app):
-    app.radio(key="predict_source").set_value("Sample").run()
-    app.radio(key="predict_method").set_value("grad_cam").run()
+    app.radio(key="pred_source").set_value("sample").run()
+    app.radio(key="pred_method").set_value("grad_cam").run()
     assert not app.exception and len(predictions(app)) >= 2
 
 
@@ -50,7 +50,7 @@ def test_a_corrupt_shipped_model_is_reported_and_the_others_still_vote(monkeypat
     ui.pretrained.clear()
     try:
         at = AppTest.from_file(PAGE, default_timeout=60).run()
-        at.radio(key="predict_source").set_value("Sample").run()
+        at.radio(key="pred_source").set_value("sample").run()
         assert not at.exception
         assert "SimpleCNN (shipped) could not be loaded" in at.error[0].value
         _, labels = sample_digits()
