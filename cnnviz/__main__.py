@@ -7,17 +7,16 @@ python -m cnnviz evaluate --model lenet5            # the shipped weights in ass
 from __future__ import annotations
 
 import argparse
-import platform
 import shlex
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import torch
 
 from cnnviz import data, models, train, weights
+from cnnviz.card import build_card
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,46 +89,6 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return platform.processor() or platform.machine()
-
-
-def _card(
-    config: train.TrainConfig,
-    last: train.EpochRecord,
-    history: list[float],
-    device: torch.device,
-    command: str,
-    test_size: int,
-) -> dict[str, Any]:
-    """Everything needed to trust and reproduce the weights."""
-    return {
-        "model": config.model,
-        "dataset": config.dataset,
-        "epochs": config.epochs,
-        "optimizer": config.optimizer,
-        "lr": config.lr,
-        "schedule": config.schedule,
-        "batch_size": config.batch_size,
-        "seed": config.seed,
-        "augment": config.augment,
-        "precision": config.precision,
-        "train_size": config.train_size,
-        "test_size": test_size,
-        "test_accuracy": round(last.test_accuracy, 5),
-        "test_loss": round(last.test_loss, 5),
-        "test_accuracy_per_epoch": [round(a, 5) for a in history],
-        "train_seconds": round(last.elapsed, 1),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "device": device.type,
-        "device_name": _device_name(device),
-        "torch": torch.__version__,
-        "command": command,
-    }
-
-
 def cmd_train(args: argparse.Namespace, command: str) -> int:
     dataset = args.dataset or models.MODELS[args.model].default_dataset
     config = train.TrainConfig(
@@ -153,9 +112,10 @@ def cmd_train(args: argparse.Namespace, command: str) -> int:
         args.test_size, args.seed
     )
     model = train.make_model(config)
+    train_size = min(len(train_split), args.train_size or len(train_split))
     print(
         f"Training {models.MODEL_TITLES[args.model]} on {data.DATASETS[dataset].title} "
-        f"({min(len(train_split), args.train_size or len(train_split)):,} images) on {device}",
+        f"({train_size:,} images) on {device}",
         file=sys.stderr,
     )
     bar, history, last = ProgressBar(sys.stderr), [], None
@@ -166,8 +126,18 @@ def cmd_train(args: argparse.Namespace, command: str) -> int:
             bar.epoch(record, config.epochs)
             history.append(record.test_accuracy)
             last = record
-    out = Path(args.out or f"runs/{args.model}-{dataset}.safetensors")
-    path = weights.save_weights(model, out, _card(config, last, history, device, command, len(test_split)))
+    card = build_card(
+        config.to_dict(),
+        train_size=train_size,
+        device=device,
+        command=command,
+        train_seconds=last.elapsed,
+        test_size=len(test_split),
+        test_accuracy=last.test_accuracy,
+        test_loss=last.test_loss,
+        accuracy_per_epoch=history,
+    )
+    path = weights.save_weights(model, Path(args.out or f"runs/{args.model}-{dataset}.safetensors"), card)
     print(
         f"test accuracy {last.test_accuracy:.2%} on {len(test_split):,} test images; "
         f"wrote {path} and {weights.card_path(path)}"
@@ -182,7 +152,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     split = data.load_split(card["dataset"], train=False, root=args.data_dir, download=not args.no_download)
     loss, accuracy = train.evaluate(model.to(device), split, device)
     recorded = card.get("test_accuracy")
-    note = f" (card says {recorded:.2%})" if isinstance(recorded, (int, float)) else ""
+    note = f" (card says {recorded:.2%})" if recorded is not None else ""
     print(
         f"{models.MODEL_TITLES.get(card['model'], card['model'])} from {path}: test accuracy "
         f"{accuracy:.2%}{note}, loss {loss:.4f} on {len(split):,} {data.DATASETS[card['dataset']].title} "

@@ -30,12 +30,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import torch
 
+from cnnviz.card import build_card
 from cnnviz.data import DATASETS, Split
 from cnnviz.models import MODEL_TITLES, MODELS, LayeredCNN
 from cnnviz.train import (
@@ -47,6 +47,7 @@ from cnnviz.train import (
     evaluate,
     make_model,
     predict_split,
+    resolve_device,
     train,
 )
 from cnnviz.weights import weights_to_bytes
@@ -337,30 +338,17 @@ class TrainingJob:
 
     def card(self) -> dict[str, Any]:
         """What, how and how well this model was trained: stored with its weights."""
-        p, c = self.progress(), self.config
-        card = {
-            "model": c.model,
-            "dataset": c.dataset,
-            "epochs": c.epochs,
-            "optimizer": c.optimizer,
-            "lr": c.lr,
-            "schedule": c.schedule,
-            "batch_size": c.batch_size,
-            "seed": c.seed,
-            "train_size": self.train_size,
-            "device": c.device,
-            "torch": torch.__version__,
-            "command": "cnnviz train page",
-            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "train_seconds": round(self._active_seconds(), 1),
-        }
-        if p.result is not None:
-            card.update(
-                test_accuracy=round(p.result.test_accuracy, 5),
-                test_loss=round(p.result.test_loss, 5),
-                test_size=p.result.test_size,
-            )
-        return card
+        result = self.progress().result
+        return build_card(
+            self.config.to_dict(),
+            train_size=self.train_size,
+            device=resolve_device(self.config.device),
+            command="cnnviz train page",
+            train_seconds=self._active_seconds(),
+            test_size=None if result is None else result.test_size,
+            test_accuracy=None if result is None else result.test_accuracy,
+            test_loss=None if result is None else result.test_loss,
+        )
 
     def label(self) -> str:
         """How the other pages list this model once trained."""

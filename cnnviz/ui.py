@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,10 @@ OPENED_UPLOADS_KEY = "opened_weight_uploads"  # uploader file id -> label of the
 # The uploader's file-name filter for pictures; cnnviz.images checks the content itself.
 IMAGE_TYPES = [ext for fmt in images.FORMATS for ext in ([fmt.lower(), "jpg"] if fmt == "JPEG" else [fmt.lower()])]
 KEEP_MODELS = 5  # per browser session: trained here or opened from a file
+SHOWN_NAME_CHARS = 60
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@[-`{-~])")  # every ASCII punctuation character may be escaped
+_AUTOLINK_MARKS = re.compile(r":|@|(?<=www)\.", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 @dataclass
@@ -58,6 +63,28 @@ def keep_session_model(label: str, model: LayeredCNN, card: dict[str, Any]) -> N
         kept.pop(next(iter(kept)))
 
 
+def plain_name(name: str, limit: int = SHOWN_NAME_CHARS) -> str:
+    """A user's file name fit for a label: one line of printable characters, long names cut short."""
+    name = "".join(ch for ch in " ".join(name.split()) if ch.isprintable())
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def escape_markdown(text: str) -> str:
+    """User text (a file name, a value from a file) shown by Markdown as written: no links, emphasis or headings.
+
+    Backslashes escape every ASCII punctuation character, but GFM finds literal autolinks
+    (``https://...``, ``www.``, ``name@host``) after escapes are resolved, so an invisible word joiner
+    also goes after each ``:``, before each ``@`` and inside ``www.``.
+    """
+    joined = _AUTOLINK_MARKS.sub(_join_apart, text)
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(joined.split()))
+
+
+def _join_apart(mark: re.Match[str]) -> str:
+    """':' then a word joiner (breaks 'https://', 'mailto:'); a joiner before '@' and the dot of 'www.'."""
+    return mark.group() + WORD_JOINER if mark.group() == ":" else WORD_JOINER + mark.group()
+
+
 def open_weights_file(name: str, payload: bytes, upload_id: str) -> str:
     """A user's .safetensors file becomes a session model (never unpickled); WeightsError says why not.
 
@@ -67,9 +94,9 @@ def open_weights_file(name: str, payload: bytes, upload_id: str) -> str:
     if opened.get(upload_id) in trained_models():
         return opened[upload_id]
     model, card = weights.weights_from_bytes(payload)
-    score = card.get("test_accuracy")
-    accuracy = f", {score:.1%}" if isinstance(score, (int, float)) else ""
-    label = f"{models.MODEL_TITLES[card['model']]}{accuracy} (from {name})"
+    score = card["test_accuracy"]
+    accuracy = f", {score:.1%}" if score is not None else ""
+    label = f"{models.MODEL_TITLES[card['model']]}{accuracy} (from {plain_name(name)})"
     keep_session_model(label, model, card)
     opened[upload_id] = label
     return label
@@ -126,14 +153,6 @@ def route_through_app() -> None:
 # --- settings in the URL -------------------------------------------------------------------------
 LINKS_KEY = "page_links"  # page -> the URL parameters last written for it (its settings, encoded)
 SHOW_PARAM = "show"  # class links: the controls students see, comma-separated keys
-
-
-def escape_markdown(text: str) -> str:
-    """User-supplied text shown as itself: no links, emphasis or HTML from a file name or a link."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in str(text))
-
-
-MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
 
 
 def _page_params() -> dict[str, str]:

@@ -38,12 +38,12 @@ def open_saved_model() -> None:
         opened = ui.open_weights_file(upload.name, upload.getvalue(), upload.file_id)
     except WeightsError as exc:
         st.error(
-            f"**{upload.name}** could not be opened: {exc} Choose a .safetensors file that this "
-            "app or `python -m cnnviz train` saved."
+            f"**{ui.escape_markdown(ui.plain_name(upload.name))}** could not be opened: {ui.escape_markdown(str(exc))} "
+            "Choose a .safetensors file that this app or `python -m cnnviz train` saved."
         )
         return
     st.success(
-        f"**{opened}** is now offered on the Architecture, Feature maps and Draw & predict "
+        f"**{ui.escape_markdown(opened)}** is now offered on the Architecture, Feature maps and Draw & predict "
         "pages for this browser session."
     )
 

@@ -1,8 +1,10 @@
-"""Shared fixtures: real MNIST splits (fail under CI when missing, skip elsewhere); hypothesis profiles."""
+"""Shared fixtures: real MNIST splits (fail under CI when missing, skip elsewhere); hypothesis profiles;
+forged weights files for the weights tests and the Train page's."""
 
 import os
 
 import pytest
+from forgery import FORGED_CASES
 from hypothesis import settings
 
 from cnnviz import data
@@ -33,3 +35,9 @@ def mnist_test() -> data.Split:
 def mnist_train() -> data.Split:
     require_dataset("mnist")
     return data.load_split("mnist", train=True, download=False)
+
+
+@pytest.fixture(scope="session")
+def forged_weights() -> dict[str, tuple[bytes, str]]:
+    """Every forged or broken weights file: name -> (its bytes, words its refusal must contain)."""
+    return {name: (make(), words) for name, (make, words) in FORGED_CASES.items()}

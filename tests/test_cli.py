@@ -56,6 +56,7 @@ def test_train_then_evaluate_end_to_end(tmp_path, capsys, mnist_test):
         assert key in card, key
     assert card["command"] == "python -m cnnviz " + " ".join(argv)
     assert card["augment"] is True and card["device"] == "cpu" and card["test_size"] == 500
+    assert card["precision"] == "auto" and card["train_size"] == 1000 and len(card["test_accuracy_per_epoch"]) == 1
     assert card["test_accuracy"] > 0.5  # 20 steps on 1000 digits: far above chance
     model, saved_card = load_weights(tmp_path / "tiny.safetensors")
     assert saved_card == card

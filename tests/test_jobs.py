@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from cnnviz import jobs
-from cnnviz.train import TrainConfig
+from cnnviz.train import TrainConfig, resolve_device
 from cnnviz.weights import weights_from_bytes
 
 TINY = TrainConfig(model="lenet5", epochs=1, batch_size=64, train_size=512, seed=0)  # 8 steps
@@ -73,6 +73,9 @@ def test_weights_carry_the_card_and_the_trained_state(mnist_train, test_split):
     job.join(60)
     model, card = weights_from_bytes(job.weights())
     assert card["model"] == "lenet5" and card["train_size"] == 512
+    assert card == job.card() | {"date": card["date"], "train_seconds": card["train_seconds"]}  # one card, one builder
+    assert card["augment"] is False and card["precision"] == "auto"
+    assert card["device"] == resolve_device(TINY.device).type  # where it trained, not "auto"
     assert card["test_accuracy"] == pytest.approx(job.progress().result.test_accuracy, abs=1e-5)
     for key, value in job.model.state_dict().items():
         assert torch.equal(model.state_dict()[key], value)

@@ -1,12 +1,15 @@
-"""Opening saved weights in real Chromium: the model is offered on the other pages; a bad file is explained."""
+"""Opening saved weights in real Chromium: the model is offered on the other pages; a bad file is explained
+(its name shown as written, never as a link)."""
 
 from __future__ import annotations
 
 import pytest
 from e2e_helpers import EXCEPTION, NAV_LINK, collect_console_errors, wait_for_app, wait_for_rerun, watch_runs
+from forgery import forge
 from playwright.sync_api import expect
 
 from cnnviz.models import load_pretrained
+from cnnviz.ui import WORD_JOINER
 from cnnviz.weights import weights_to_bytes
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +26,11 @@ def test_opened_weights_vote_on_the_predict_page_and_bad_files_are_explained(pag
     good.write_bytes(weights_to_bytes(load_pretrained("lenet5"), {"model": "lenet5", "dataset": "mnist"}))
     bad = tmp_path / "renamed.safetensors"
     bad.write_bytes(b"\x80\x04\x95 this is a pickle, not safetensors")
+    link = {  # a name no file on disk can have (a slash), as a browser may still send it
+        "name": "[click me](https://example.org) *now*.safetensors",
+        "mimeType": "application/octet-stream",
+        "buffer": forge({"model": ["lenet5"], "dataset": "mnist"}),
+    }
     errors = collect_console_errors(page)
     watch_runs(page)
     page.goto(app_url)
@@ -34,6 +42,10 @@ def test_opened_weights_vote_on_the_predict_page_and_bad_files_are_explained(pag
     expect(page.locator(f'{MAIN} [data-testid="stAlertContentError"]')).to_contain_text(
         "renamed.safetensors could not be opened"
     )
+    wait_for_rerun(page, lambda: page.locator(UPLOAD).set_input_files(link))
+    shown = page.locator(f'{MAIN} [data-testid="stAlertContentError"]').inner_text().replace(WORD_JOINER, "")
+    assert "[click me](https://example.org) *now*.safetensors could not be opened: The card's model is a list;" in shown
+    assert page.locator(f'{MAIN} a[href*="example.org"]').count() == 0  # a name, not a link
     go_to(page, "Draw & predict")
     wait_for_rerun(page, lambda: page.locator(MAIN).get_by_text("Sample", exact=True).click())
     vote = page.locator(f"{MAIN} strong").filter(has_text="LeNet-5 (from mine.safetensors) (this session)")

@@ -147,7 +147,7 @@ def test_opening_saved_weights_offers_the_model_and_bad_files_are_explained(app)
     assert not app.exception and not app.error
     label = "LeNet-5, 98.8% (from mine.safetensors)"
     assert label in app.session_state[ui.TRAINED_MODELS_KEY]
-    assert label in app.success[0].value
+    assert ui.escape_markdown(label) in app.success[0].value
     first = app.session_state[ui.TRAINED_MODELS_KEY][label].model
     app.run()  # a rerun with the file still in the uploader reuses the model instead of reading it again
     assert app.session_state[ui.TRAINED_MODELS_KEY][label].model is first
@@ -162,5 +162,5 @@ def test_opening_saved_weights_offers_the_model_and_bad_files_are_explained(app)
         app.file_uploader(key="train_weights_upload").upload(name, payload, "application/octet-stream")
         app.run()
         assert not app.exception
-        assert name in app.error[0].value and "could not be opened" in app.error[0].value
+        assert ui.escape_markdown(name) in app.error[0].value and "could not be opened" in app.error[0].value
         assert label in app.session_state[ui.TRAINED_MODELS_KEY]  # the good one survives
