@@ -1,5 +1,7 @@
 """Settings <-> URL: every page's fields round-trip, and any tampered link decodes without raising."""
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -124,3 +126,9 @@ def test_links_carry_the_settings_and_the_visible_controls():
     shared = state.link("http://h/pooling", "pooling", settings, show=["pool_kernel", "pool_step"])
     assert shared == "http://h/pooling?pool_kernel=3&show=pool_kernel%2Cpool_step"
     assert state.title("pool_kernel") == "kernel" and state.title("fm_filter_layer") == "filter layer"
+
+
+def test_every_link_parameter_is_documented():
+    design = (Path(__file__).resolve().parents[1] / "docs" / "design.md").read_text()
+    missing = [f.name for page in PAGES for f in state.fields(page) if f"`{f.name}`" not in design]
+    assert not missing, f"add these to docs/design.md's link format: {missing}"
