@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, default=defaults.epochs)
     t.add_argument("--batch-size", type=int, default=defaults.batch_size)
     t.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate")
-    t.add_argument("--optimizer", choices=train.OPTIMIZERS, default=defaults.optimizer)
+    t.add_argument("--optimizer", choices=list(train.OPTIMIZERS), default=defaults.optimizer)
     t.add_argument("--schedule", choices=("onecycle", "constant"), default=defaults.schedule)
     t.add_argument(
         "--augment",
@@ -154,7 +154,7 @@ def cmd_train(args: argparse.Namespace, command: str) -> int:
     )
     model = train.make_model(config)
     print(
-        f"Training {models.MODEL_TITLES[args.model]} on {data.DATASETS[dataset].title} "
+        f"Training {models.MODELS[args.model].title} on {data.DATASETS[dataset].title} "
         f"({min(len(train_split), args.train_size or len(train_split)):,} images) on {device}",
         file=sys.stderr,
     )
@@ -176,7 +176,7 @@ def cmd_train(args: argparse.Namespace, command: str) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    path = Path(args.weights) if args.weights else models.pretrained_path(args.model)
+    path = Path(args.weights) if args.weights else weights.pretrained_path(args.model)
     model, card = weights.load_weights(path)
     device = train.resolve_device(args.device)
     split = data.load_split(card["dataset"], train=False, root=args.data_dir, download=not args.no_download)
@@ -184,7 +184,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     recorded = card.get("test_accuracy")
     note = f" (card says {recorded:.2%})" if isinstance(recorded, (int, float)) else ""
     print(
-        f"{models.MODEL_TITLES.get(card['model'], card['model'])} from {path}: test accuracy "
+        f"{models.MODELS[card['model']].title} from {path}: test accuracy "
         f"{accuracy:.2%}{note}, loss {loss:.4f} on {len(split):,} {data.DATASETS[card['dataset']].title} "
         f"test images ({device})"
     )

@@ -13,11 +13,6 @@ from cnnviz import data, models, weights
 from cnnviz.jobs import THREADS_PER_JOB
 from cnnviz.models import LayeredCNN
 
-# The server's own inference uses the trainings' deliberate thread count from the start: OpenMP
-# threads that outnumber the cores spin against each other (a single-image prediction took over
-# 200 ms instead of 2 ms on the busy 2-core machine).
-torch.set_num_threads(THREADS_PER_JOB)
-
 TRAINED_MODELS_KEY = "trained_models"
 OPENED_UPLOADS_KEY = "opened_weight_uploads"  # uploader file id -> label of the model it became
 KEEP_MODELS = 5  # per browser session: trained here or opened from a file
@@ -31,10 +26,20 @@ class SessionModel:
     card: dict[str, Any]
 
 
+def configure_threads() -> None:
+    """The server's own inference uses the trainings' deliberate thread count (once per process).
+
+    OpenMP threads that outnumber the cores spin against each other: a single-image prediction took
+    over 200 ms instead of 2 ms on the busy 2-core machine. Threads started later inherit the count.
+    """
+    if torch.get_num_threads() != THREADS_PER_JOB:
+        torch.set_num_threads(THREADS_PER_JOB)
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def pretrained(name: str) -> LayeredCNN:
     """A shipped model, loaded once per server and shared read-only by every session."""
-    return models.load_pretrained(name)
+    return weights.load_pretrained(name)
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the dataset...")
@@ -67,7 +72,7 @@ def open_weights_file(name: str, payload: bytes, upload_id: str) -> str:
     model, card = weights.weights_from_bytes(payload)
     score = card.get("test_accuracy")
     accuracy = f", {score:.1%}" if isinstance(score, (int, float)) else ""
-    label = f"{models.MODEL_TITLES[card['model']]}{accuracy} (from {name})"
+    label = f"{models.MODELS[card['model']].title}{accuracy} (from {name})"
     keep_session_model(label, model, card)
     opened[upload_id] = label
     return label
@@ -75,13 +80,14 @@ def open_weights_file(name: str, payload: bytes, upload_id: str) -> str:
 
 def model_choices() -> dict[str, str]:
     """Display label -> key for every model a page can show: shipped ones, then this session's."""
-    choices = {f"{models.MODEL_TITLES[n]} (shipped)": f"shipped:{n}" for n in models.pretrained_names()}
+    choices = {f"{models.MODELS[n].title} (shipped)": f"shipped:{n}" for n in weights.pretrained_names()}
     choices.update({f"{label} (this session)": f"session:{label}" for label in trained_models()})
     return choices
 
 
 def get_model(key: str) -> LayeredCNN:
-    """The model behind a key from model_choices()."""
+    """The model behind a key from model_choices(); every page runs its inference on one of these."""
+    configure_threads()
     kind, name = key.split(":", 1)
     return pretrained(name) if kind == "shipped" else trained_models()[name].model
 
