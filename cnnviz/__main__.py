@@ -10,14 +10,17 @@ import argparse
 import platform
 import shlex
 import sys
-import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import torch
+from tqdm import tqdm
 
 from cnnviz import data, models, train, weights
+
+BAR = "{desc} [{bar:30}] {percentage:3.0f}%{postfix}"  # tqdm puts ", " before the postfix
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,38 +59,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class ProgressBar:
-    """A one-line text progress bar on stderr (redrawn in place on a terminal, else every 10%)."""
-
-    def __init__(self, stream: TextIO, width: int = 30):
-        self.stream, self.width = stream, width
-        self.live = stream.isatty()
-        self.last_draw, self.last_tenth = 0.0, -1
-
-    def step(self, r: train.StepRecord, epochs: int) -> None:
-        now, tenth = time.monotonic(), int(r.progress * 10)
-        if (self.live and now - self.last_draw < 0.1 and r.progress < 1) or (
-            not self.live and tenth == self.last_tenth
-        ):
-            return
-        self.last_draw, self.last_tenth = now, tenth
-        filled = int(r.progress * self.width)
-        line = (
-            f"epoch {r.epoch}/{epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
-            f"{r.progress:4.0%} loss {r.loss:.3f} acc {r.accuracy:.1%} "
-            f"{r.samples_per_s:,.0f} img/s ETA {r.eta:4.0f}s"
+def _report(records: Iterator[train.StepRecord | train.EpochRecord], epochs: int) -> list[train.EpochRecord]:
+    """Run the engine with a progress bar per epoch on stderr; the epoch records, in order."""
+    bar, done = None, []
+    for r in records:
+        if isinstance(r, train.StepRecord):
+            if bar is None:
+                bar = tqdm(total=r.steps_per_epoch, desc=f"epoch {r.epoch}/{epochs}", file=sys.stderr, bar_format=BAR)
+            bar.set_postfix_str(
+                f"loss {r.loss:.3f} acc {r.accuracy:.1%} {r.samples_per_s:,.0f} img/s, run ETA {r.eta:.0f}s",
+                refresh=False,
+            )
+            bar.update()
+            continue
+        if bar is not None:
+            bar.close()
+            bar = None
+        tqdm.write(
+            f"epoch {r.epoch}/{epochs}: train loss {r.train_loss:.4f} acc {r.train_accuracy:.2%} | "
+            f"test loss {r.test_loss:.4f} acc {r.test_accuracy:.2%} | {r.elapsed:.1f}s",
+            file=sys.stderr,
         )
-        self.stream.write(("\r" + line) if self.live else line + "\n")
-        self.stream.flush()
-
-    def epoch(self, r: train.EpochRecord, epochs: int) -> None:
-        prefix = "\n" if self.live else ""
-        self.stream.write(
-            f"{prefix}epoch {r.epoch}/{epochs}: train loss {r.train_loss:.4f} "
-            f"acc {r.train_accuracy:.2%} | test loss {r.test_loss:.4f} "
-            f"acc {r.test_accuracy:.2%} | {r.elapsed:.1f}s\n"
-        )
-        self.stream.flush()
+        done.append(r)
+    return done
 
 
 def _device_name(device: torch.device) -> str:
@@ -158,14 +152,8 @@ def cmd_train(args: argparse.Namespace, command: str) -> int:
         f"({min(len(train_split), args.train_size or len(train_split)):,} images) on {device}",
         file=sys.stderr,
     )
-    bar, history, last = ProgressBar(sys.stderr), [], None
-    for record in train.train(config, model, train_split, test_split):
-        if isinstance(record, train.StepRecord):
-            bar.step(record, config.epochs)
-        else:
-            bar.epoch(record, config.epochs)
-            history.append(record.test_accuracy)
-            last = record
+    epochs = _report(train.train(config, model, train_split, test_split), config.epochs)
+    history, last = [r.test_accuracy for r in epochs], epochs[-1]
     out = Path(args.out or f"runs/{args.model}-{dataset}.safetensors")
     path = weights.save_weights(model, out, _card(config, last, history, device, command, len(test_split)))
     print(
