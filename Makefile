@@ -8,10 +8,15 @@ export CNNVIZ_DATA
 
 .PHONY: setup run serve test lint system bench screenshots
 
+# torch and torchvision at the tested versions: the lower bounds in pyproject.toml (the one place they are
+# written), e.g. "torch>=2.14.1" becomes torch==2.14.1. Where no such wheel exists, the newest allowed one.
+TORCH_PINS := $(shell sed -n 's/^ *"\(torch\(vision\)\{0,1\}\)>=\([^",]*\)",*$$/\1==\3/p' pyproject.toml)
+TORCH_BOUNDS := $(subst ==,>=,$(TORCH_PINS))
+
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "torch==2.14.1" "torchvision==0.29.1" || $(PY) -m pip install -q torch torchvision
+	$(PY) -m pip install -q $(TORCH_PINS) || $(PY) -m pip install -q $(foreach b,$(TORCH_BOUNDS),"$(b)")
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 

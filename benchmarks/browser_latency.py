@@ -21,8 +21,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from e2e_helpers import (  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from cnnviz.browser import (  # noqa: E402
     VIEWPORT,
     free_port,
     launch_chromium,

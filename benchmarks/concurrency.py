@@ -29,6 +29,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from cnnviz import data, jobs  # noqa: E402
 from cnnviz.figures import training as figs  # noqa: E402
+from cnnviz.progress import CURVE_SIZE  # noqa: E402
 from cnnviz.train import TrainConfig  # noqa: E402
 
 BUDGET_S = 1.0
@@ -47,7 +48,7 @@ def watch(
         progress = job.progress()
         timeline.append((time.perf_counter() - t0, progress.steps_done))
         figs.progress_text(progress)
-        figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs, jobs.CURVE_SIZE)
+        figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs, CURVE_SIZE)
         if progress.snapshot is not None:
             figs.tiles_figure(job.watch.images.numpy(), ["0 50%"] * len(job.watch), [True] * len(job.watch))
             figs.filters_figure(progress.snapshot.filters)

@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from cnnviz import predict  # noqa: E402
 from cnnviz.data import ASSETS, to_model_input  # noqa: E402
-from cnnviz.models import MODEL_TITLES, load_pretrained, pretrained_names  # noqa: E402
+from cnnviz.models import MODELS  # noqa: E402
+from cnnviz.weights import load_pretrained, pretrained_names  # noqa: E402
 
 RUNS = 60
 
@@ -72,7 +73,7 @@ def font_accuracy(models: dict) -> None:
             wrong[f"{t}->{p}"] = wrong.get(f"{t}->{p}", 0) + 1
         common = ", ".join(f"{k} x{v}" for k, v in sorted(wrong.items(), key=lambda kv: -kv[1])[:4])
         print(
-            f"{MODEL_TITLES[name]:>10}: {ok.mean() * 100:.1f}% (fonts {ok[source == 'font'].mean() * 100:.1f}%, "
+            f"{MODELS[name].title:>10}: {ok.mean() * 100:.1f}% (fonts {ok[source == 'font'].mean() * 100:.1f}%, "
             f"strokes {ok[source == 'stroke'].mean() * 100:.1f}%) | {per_digit} | mistakes: {common}"
         )
 

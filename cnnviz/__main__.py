@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
 
 import torch
+from tqdm import tqdm
 
 from cnnviz import data, models, train, weights
 from cnnviz.card import build_card
+
+BAR = "{desc} [{bar:30}] {percentage:3.0f}%{postfix}"  # tqdm puts ", " before the postfix
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, default=defaults.epochs)
     t.add_argument("--batch-size", type=int, default=defaults.batch_size)
     t.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate")
-    t.add_argument("--optimizer", choices=train.OPTIMIZERS, default=defaults.optimizer)
+    t.add_argument("--optimizer", choices=list(train.OPTIMIZERS), default=defaults.optimizer)
     t.add_argument("--schedule", choices=("onecycle", "constant"), default=defaults.schedule)
     t.add_argument(
         "--augment",
@@ -55,38 +57,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class ProgressBar:
-    """A one-line text progress bar on stderr (redrawn in place on a terminal, else every 10%)."""
-
-    def __init__(self, stream: TextIO, width: int = 30):
-        self.stream, self.width = stream, width
-        self.live = stream.isatty()
-        self.last_draw, self.last_tenth = 0.0, -1
-
-    def step(self, r: train.StepRecord, epochs: int) -> None:
-        now, tenth = time.monotonic(), int(r.progress * 10)
-        if (self.live and now - self.last_draw < 0.1 and r.progress < 1) or (
-            not self.live and tenth == self.last_tenth
-        ):
-            return
-        self.last_draw, self.last_tenth = now, tenth
-        filled = int(r.progress * self.width)
-        line = (
-            f"epoch {r.epoch}/{epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
-            f"{r.progress:4.0%} loss {r.loss:.3f} acc {r.accuracy:.1%} "
-            f"{r.samples_per_s:,.0f} img/s ETA {r.eta:4.0f}s"
+def _report(records: Iterator[train.StepRecord | train.EpochRecord], epochs: int) -> list[train.EpochRecord]:
+    """Run the engine with a progress bar per epoch on stderr; the epoch records, in order."""
+    bar, done = None, []
+    for r in records:
+        if isinstance(r, train.StepRecord):
+            if bar is None:
+                bar = tqdm(total=r.steps_per_epoch, desc=f"epoch {r.epoch}/{epochs}", file=sys.stderr, bar_format=BAR)
+            bar.set_postfix_str(
+                f"loss {r.loss:.3f} acc {r.accuracy:.1%} {r.samples_per_s:,.0f} img/s, run ETA {r.eta:.0f}s",
+                refresh=False,
+            )
+            bar.update()
+            continue
+        if bar is not None:
+            bar.close()
+            bar = None
+        tqdm.write(
+            f"epoch {r.epoch}/{epochs}: train loss {r.train_loss:.4f} acc {r.train_accuracy:.2%} | "
+            f"test loss {r.test_loss:.4f} acc {r.test_accuracy:.2%} | {r.elapsed:.1f}s",
+            file=sys.stderr,
         )
-        self.stream.write(("\r" + line) if self.live else line + "\n")
-        self.stream.flush()
-
-    def epoch(self, r: train.EpochRecord, epochs: int) -> None:
-        prefix = "\n" if self.live else ""
-        self.stream.write(
-            f"{prefix}epoch {r.epoch}/{epochs}: train loss {r.train_loss:.4f} "
-            f"acc {r.train_accuracy:.2%} | test loss {r.test_loss:.4f} "
-            f"acc {r.test_accuracy:.2%} | {r.elapsed:.1f}s\n"
-        )
-        self.stream.flush()
+        done.append(r)
+    return done
 
 
 def cmd_train(args: argparse.Namespace, command: str) -> int:
@@ -114,18 +107,12 @@ def cmd_train(args: argparse.Namespace, command: str) -> int:
     model = train.make_model(config)
     train_size = min(len(train_split), args.train_size or len(train_split))
     print(
-        f"Training {models.MODEL_TITLES[args.model]} on {data.DATASETS[dataset].title} "
+        f"Training {models.MODELS[args.model].title} on {data.DATASETS[dataset].title} "
         f"({train_size:,} images) on {device}",
         file=sys.stderr,
     )
-    bar, history, last = ProgressBar(sys.stderr), [], None
-    for record in train.train(config, model, train_split, test_split):
-        if isinstance(record, train.StepRecord):
-            bar.step(record, config.epochs)
-        else:
-            bar.epoch(record, config.epochs)
-            history.append(record.test_accuracy)
-            last = record
+    epochs = _report(train.train(config, model, train_split, test_split), config.epochs)
+    history, last = [r.test_accuracy for r in epochs], epochs[-1]
     card = build_card(
         config.to_dict(),
         train_size=train_size,
@@ -146,7 +133,7 @@ def cmd_train(args: argparse.Namespace, command: str) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    path = Path(args.weights) if args.weights else models.pretrained_path(args.model)
+    path = Path(args.weights) if args.weights else weights.pretrained_path(args.model)
     model, card = weights.load_weights(path)
     device = train.resolve_device(args.device)
     split = data.load_split(card["dataset"], train=False, root=args.data_dir, download=not args.no_download)
@@ -154,7 +141,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     recorded = card.get("test_accuracy")
     note = f" (card says {recorded:.2%})" if recorded is not None else ""
     print(
-        f"{models.MODEL_TITLES.get(card['model'], card['model'])} from {path}: test accuracy "
+        f"{models.MODELS[card['model']].title} from {path}: test accuracy "
         f"{accuracy:.2%}{note}, loss {loss:.4f} on {len(split):,} {data.DATASETS[card['dataset']].title} "
         f"test images ({device})"
     )

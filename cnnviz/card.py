@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from cnnviz.data import DATASETS
-from cnnviz.models import MODEL_TITLES, MODELS
+from cnnviz.models import MODELS
 
 MAX_TEXT = 2000
 MAX_EPOCHS = 10_000
@@ -95,7 +95,7 @@ def _fractions() -> Field:
 
 
 FIELDS: dict[str, Field] = {
-    "model": _choice({name: MODEL_TITLES[name] for name in MODELS}),
+    "model": _choice({name: spec.title for name, spec in MODELS.items()}),
     "dataset": _choice({name: info.title for name, info in DATASETS.items()}),
     "epochs": _count(1, MAX_EPOCHS),
     "batch_size": _count(1, MAX_IMAGES),

@@ -7,7 +7,6 @@ convolution at once (vectorised); ``window`` explains one output cell: patch, ta
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,11 +126,6 @@ def _result(compute) -> str:
         return f" = {compute()}"
     except ValueError:
         return r" \;\text{(no valid output)}"
-
-
-def same_padding(kernel: int, dilation: int = 1) -> int:
-    """The padding that keeps the size at stride 1 for an odd dilated kernel (floor for even ones)."""
-    return math.floor(dilation * (kernel - 1) / 2)
 
 
 def pad(x: np.ndarray, padding: int, mode: str = "zeros") -> np.ndarray:

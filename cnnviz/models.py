@@ -3,6 +3,10 @@
 Every model takes images as floats in [0, 1] of shape (N, C, input_size, input_size) and normalises
 them itself (mean/std buffers saved with the weights), so callers never need to know the statistics.
 ``forward_with_activations`` returns each layer's output by name from one forward pass.
+
+``MODELS`` is the registry: one ``ModelSpec`` per key holds the class that builds the model beside what
+to know about it (title, the dataset it is trained on, input size), as torchvision keeps its weights'
+metadata beside the builder.
 """
 
 from __future__ import annotations
@@ -10,19 +14,18 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from cnnviz.data import ASSETS, DATASETS
+from cnnviz.data import DATASETS
 
 
 class LayeredCNN(nn.Module):
     """A normalising input step followed by named layers, run in order."""
 
-    input_size: int = 28
-    default_dataset: str = "mnist"
+    input_size: int = 28  # fixed by each architecture: its fully connected layers expect this size
 
     def __init__(self, layers: OrderedDict[str, nn.Module], dataset: str):
         super().__init__()
@@ -104,7 +107,6 @@ class CifarCNN(LayeredCNN):
     """The PyTorch "Training a classifier" network for 32x32 colour CIFAR-10 images."""
 
     input_size = 32
-    default_dataset = "cifar10"
 
     def __init__(self, num_classes: int = 10, dataset: str = "cifar10"):
         super().__init__(
@@ -126,8 +128,38 @@ class CifarCNN(LayeredCNN):
         )
 
 
-MODELS: dict[str, type[LayeredCNN]] = {"simplecnn": SimpleCNN, "lenet5": LeNet5, "cifarcnn": CifarCNN}
-MODEL_TITLES = {"simplecnn": "SimpleCNN", "lenet5": "LeNet-5", "cifarcnn": "CifarCNN"}
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registry entry: the class that builds a model and what to know about it, side by side."""
+
+    builder: type[LayeredCNN]
+    title: str
+    default_dataset: str  # trained on this unless told otherwise; any dataset with its channel count works
+
+    @property
+    def input_size(self) -> int:
+        return self.builder.input_size
+
+    @property
+    def channels(self) -> int:
+        return DATASETS[self.default_dataset].channels
+
+
+MODELS: dict[str, ModelSpec] = {
+    "simplecnn": ModelSpec(SimpleCNN, "SimpleCNN", "mnist"),
+    "lenet5": ModelSpec(LeNet5, "LeNet-5", "mnist"),
+    "cifarcnn": ModelSpec(CifarCNN, "CifarCNN", "cifar10"),
+}
+
+
+def readable_datasets(model: str, datasets: list[str]) -> list[str]:
+    """The datasets (of those given) whose images a model can take: as many colour channels as it expects."""
+    return [d for d in datasets if DATASETS[d].channels == MODELS[model].channels]
+
+
+def trainable_models(datasets: list[str]) -> list[str]:
+    """The models that at least one of the given datasets can train (CifarCNN needs CIFAR-10)."""
+    return [m for m in MODELS if readable_datasets(m, datasets)]
 
 
 def device_of(model: nn.Module) -> torch.device:
@@ -150,29 +182,11 @@ def build_model(name: str, dataset: str | None = None) -> LayeredCNN:
     """A freshly initialised model by registry name, for the given (or its default) dataset."""
     if name not in MODELS:
         raise ValueError(f"Unknown model {name!r}; choose one of {', '.join(MODELS)}.")
-    cls = MODELS[name]
-    dataset = dataset or cls.default_dataset
-    if DATASETS[dataset].channels != DATASETS[cls.default_dataset].channels:
+    spec = MODELS[name]
+    dataset = dataset or spec.default_dataset
+    if not readable_datasets(name, [dataset]):
         raise ValueError(
-            f"{MODEL_TITLES[name]} takes {DATASETS[cls.default_dataset].channels}-channel "
-            f"images; {DATASETS[dataset].title} has {DATASETS[dataset].channels}."
+            f"{spec.title} takes {spec.channels}-channel images; "
+            f"{DATASETS[dataset].title} has {DATASETS[dataset].channels}."
         )
-    return cls(dataset=dataset)
-
-
-def pretrained_path(name: str) -> Path:
-    """Where the shipped weights of a model live (the .json card sits beside them)."""
-    return ASSETS / f"{name}.safetensors"
-
-
-def pretrained_names() -> list[str]:
-    """The registry names whose weights are shipped in assets/."""
-    return [name for name in MODELS if pretrained_path(name).is_file()]
-
-
-def load_pretrained(name: str) -> LayeredCNN:
-    """A shipped model with its trained weights, in eval mode; WeightsError if the file is bad."""
-    from cnnviz.weights import load_weights
-
-    model, _card = load_weights(pretrained_path(name))
-    return model
+    return spec.builder(dataset=dataset)

@@ -19,7 +19,8 @@ from PIL import Image, ImageFilter
 
 from cnnviz.data import to_model_input
 from cnnviz.images import ImageInputError
-from cnnviz.models import LayeredCNN, device_of, evaluating, load_pretrained
+from cnnviz.models import LayeredCNN, device_of, evaluating
+from cnnviz.weights import load_pretrained
 
 FRAME = 28
 BOX = 20

@@ -21,7 +21,21 @@ from cnnviz.augment import augment
 from cnnviz.data import Split, load_split, to_model_input
 from cnnviz.models import LayeredCNN, build_model, evaluating
 
-OPTIMIZERS = ("adam", "sgd")
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer the engine offers, with the peak learning rates that usually suit it."""
+
+    title: str
+    typical_lr: float
+    typical_range: tuple[float, float]
+    diverges_above: float  # rates above this often make the loss jump or become NaN
+
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    "adam": OptimizerSpec("Adam", 0.003, (0.001, 0.005), 0.01),
+    "sgd": OptimizerSpec("SGD with momentum", 0.05, (0.01, 0.1), 0.2),
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +46,7 @@ class TrainConfig:
     dataset: str = "mnist"
     epochs: int = 3
     batch_size: int = 128
-    lr: float = 3e-3
+    lr: float = OPTIMIZERS["adam"].typical_lr
     optimizer: str = "adam"
     schedule: str = "onecycle"
     train_size: int | None = None

@@ -14,11 +14,6 @@ from cnnviz import data, images, models, state, weights
 from cnnviz.jobs import THREADS_PER_JOB
 from cnnviz.models import LayeredCNN
 
-# The server's own inference uses the trainings' deliberate thread count from the start: OpenMP
-# threads that outnumber the cores spin against each other (a single-image prediction took over
-# 200 ms instead of 2 ms on the busy 2-core machine).
-torch.set_num_threads(THREADS_PER_JOB)
-
 TRAINED_MODELS_KEY = "trained_models"
 OPENED_UPLOADS_KEY = "opened_weight_uploads"  # uploader file id -> label of the model it became
 # The uploader's file-name filter for pictures; cnnviz.images checks the content itself.
@@ -38,10 +33,20 @@ class SessionModel:
     card: dict[str, Any]
 
 
+def configure_threads() -> None:
+    """The server's own inference uses the trainings' deliberate thread count (once per process).
+
+    OpenMP threads that outnumber the cores spin against each other: a single-image prediction took
+    over 200 ms instead of 2 ms on the busy 2-core machine. Threads started later inherit the count.
+    """
+    if torch.get_num_threads() != THREADS_PER_JOB:
+        torch.set_num_threads(THREADS_PER_JOB)
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def pretrained(name: str) -> LayeredCNN:
     """A shipped model, loaded once per server and shared read-only by every session."""
-    return models.load_pretrained(name)
+    return weights.load_pretrained(name)
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the dataset...")
@@ -96,7 +101,7 @@ def open_weights_file(name: str, payload: bytes, upload_id: str) -> str:
     model, card = weights.weights_from_bytes(payload)
     score = card["test_accuracy"]
     accuracy = f", {score:.1%}" if score is not None else ""
-    label = f"{models.MODEL_TITLES[card['model']]}{accuracy} (from {plain_name(name)})"
+    label = f"{models.MODELS[card['model']].title}{accuracy} (from {plain_name(name)})"
     keep_session_model(label, model, card)
     opened[upload_id] = label
     return label
@@ -108,7 +113,7 @@ def model_choices() -> dict[str, str]:
     The keys are what links carry: a shipped model's name, or 'session:' and the label of a model
     trained or opened here (which another browser does not have, so its link falls back).
     """
-    choices = {name: f"{models.MODEL_TITLES[name]} (shipped)" for name in models.pretrained_names()}
+    choices = {name: f"{models.MODELS[name].title} (shipped)" for name in weights.pretrained_names()}
     choices.update({f"{SESSION}{label}": f"{label} (this session)" for label in trained_models()})
     return choices
 
@@ -117,7 +122,8 @@ SESSION = "session:"
 
 
 def get_model(key: str) -> LayeredCNN:
-    """The model behind a key from model_choices()."""
+    """The model behind a key from model_choices(); every page runs its inference on one of these."""
+    configure_threads()
     return trained_models()[key.removeprefix(SESSION)].model if key.startswith(SESSION) else pretrained(key)
 
 

@@ -22,7 +22,8 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from cnnviz.card import SHOWN_CHARS, CardError, is_int, read_card, shown
-from cnnviz.models import LayeredCNN, build_model
+from cnnviz.data import ASSETS
+from cnnviz.models import MODELS, LayeredCNN, build_model
 
 MAX_WEIGHTS_BYTES = 50 * 1024 * 1024
 MAX_HEADER_BYTES = 1024 * 1024
@@ -233,3 +234,19 @@ def load_weights(path: str | os.PathLike) -> tuple[LayeredCNN, dict[str, Any]]:
     if not path.is_file():
         raise WeightsError(f"No weights file at {path}. Train one with `python -m cnnviz train`.")
     return weights_from_bytes(path.read_bytes())
+
+
+def pretrained_path(name: str) -> Path:
+    """Where the shipped weights of a model live (the .json card sits beside them)."""
+    return ASSETS / f"{name}.safetensors"
+
+
+def pretrained_names() -> list[str]:
+    """The registry names whose weights are shipped in assets/."""
+    return [name for name in MODELS if pretrained_path(name).is_file()]
+
+
+def load_pretrained(name: str) -> LayeredCNN:
+    """A shipped model with its trained weights, in eval mode; WeightsError if the file is bad."""
+    model, _card = load_weights(pretrained_path(name))
+    return model

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import activations, inspect, models, ui
+from cnnviz import activations, layer_table, models, ui
 from cnnviz.figures import network as figs
 
 ui.route_through_app()
@@ -22,20 +22,20 @@ if not choices:
         "No trained model found (no shipped weights in assets/ and none trained in this session). "
         "The layer table does not depend on the weights, so here are the untrained architectures."
     )
-    choices = {f"arch:{name}": f"{title} (architecture only)" for name, title in models.MODEL_TITLES.items()}
+    choices = {f"arch:{name}": f"{spec.title} (architecture only)" for name, spec in models.MODELS.items()}
 ui.page_settings(PAGE, {"arch_model": list(choices)})
 key = ui.control(st.selectbox, "Model", list(choices), format_func=choices.get, key="arch_model")
 model = (
     models.build_model(key.removeprefix("arch:")) if key.startswith("arch:") else ui.model_or_stop(key, choices[key])
 )
-rows = inspect.layer_table(model)
-params, macs = inspect.totals(rows)
+rows = layer_table.layer_table(model)
+params, macs = layer_table.totals(rows)
 
 first, second, third = st.columns(3)
 first.metric("Parameters", f"{params:,}")
 second.metric("MACs per image", f"{macs:,}")
 third.metric("Input", f"{model.in_channels}×{model.input_size}×{model.input_size}")
-table = inspect.table_rows(rows)
+table = layer_table.table_rows(rows)
 st.dataframe(
     table,
     hide_index=True,
@@ -67,7 +67,7 @@ conv_names = activations.conv_layers(model)
 ui.keep_choice("arch_conv", conv_names)
 conv_name = ui.control(st.selectbox, "Conv layer", conv_names, key="arch_conv")
 ui.write_url(PAGE)
-comparison = inspect.fc_comparison(model, conv_name)
+comparison = layer_table.fc_comparison(model, conv_name)
 row = next(r for r in rows if r.name == conv_name)
 a, b, c = st.columns(3)
 a.metric(f"{conv_name} (convolution)", f"{comparison.conv_params:,}")
@@ -80,8 +80,8 @@ c.metric(
 )
 st.plotly_chart(figs.fc_comparison_bars(comparison), key="arch_compare")
 st.markdown(
-    f"A fully connected layer from {inspect.shape_text(row.input_shape)} inputs to "
-    f"{inspect.shape_text(row.output_shape)} outputs needs one weight per (input, output) pair plus a "
+    f"A fully connected layer from {layer_table.shape_text(row.input_shape)} inputs to "
+    f"{layer_table.shape_text(row.output_shape)} outputs needs one weight per (input, output) pair plus a "
     f"bias per output: **{comparison.fully_connected_params:,}** parameters and "
     f"{comparison.fully_connected_macs:,} MACs per image. `{conv_name}` gets the same output shape with "
     f"**{comparison.conv_params:,}** parameters and {comparison.conv_macs:,} MACs."

@@ -2,18 +2,17 @@
 
 import streamlit as st
 
-from cnnviz import data, jobs, ui
+from cnnviz import advice, data, jobs, ui
 from cnnviz.data import DATASETS
 from cnnviz.figures import training as figs
-from cnnviz.models import MODEL_TITLES
+from cnnviz.models import MODELS, readable_datasets, trainable_models
+from cnnviz.progress import CURVE_SIZE, Progress, Snapshot
 from cnnviz.train import OPTIMIZERS, TrainConfig, available_devices
 from cnnviz.weights import WeightsError
 
 ui.route_through_app()
 
 POLL_S = 1.0
-OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD with momentum"}
-TYPICAL_LR = {"adam": 0.003, "sgd": 0.05}
 DEVICE_TITLES = {"cuda": "CUDA GPU", "mps": "Apple GPU (MPS)", "cpu": "CPU"}
 SIZES = [500, 1000, 2000, 5000, 10000, 20000, 60000]
 
@@ -64,27 +63,29 @@ if not datasets:
     )
     open_saved_model()
     st.stop()
-models = jobs.trainable_models(datasets)
+models = trainable_models(datasets)
 
 
 def _typical_lr() -> None:
     """Switching optimizer also switches to a learning rate that suits it."""
-    st.session_state["train_lr"] = TYPICAL_LR[st.session_state["train_optimizer"]]
+    st.session_state["train_lr"] = OPTIMIZERS[st.session_state["train_optimizer"]].typical_lr
 
 
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns(4)
-    model = c1.selectbox("Model", models, index=models.index("lenet5"), format_func=MODEL_TITLES.get, key="train_model")
+    model = c1.selectbox(
+        "Model", models, index=models.index("lenet5"), format_func=lambda m: MODELS[m].title, key="train_model"
+    )
     dataset = c2.selectbox(
         "Dataset",
-        jobs.compatible_datasets(model, datasets),
+        readable_datasets(model, datasets),
         format_func=lambda d: DATASETS[d].title,
         key="train_dataset",
     )
     optimizer = c3.radio(
         "Optimizer",
-        OPTIMIZERS,
-        format_func=OPTIMIZER_TITLES.get,
+        list(OPTIMIZERS),
+        format_func=lambda o: OPTIMIZERS[o].title,
         horizontal=True,
         key="train_optimizer",
         on_change=_typical_lr,
@@ -93,7 +94,7 @@ with st.container(border=True):
         "Learning rate (peak)",
         0.0,
         10.0,
-        TYPICAL_LR["adam"],
+        OPTIMIZERS["adam"].typical_lr,
         step=0.001,
         format="%.4f",
         key="train_lr",
@@ -124,10 +125,10 @@ config = TrainConfig(
     seed=int(seed),
     device=device,
 )
-problems = jobs.config_problems(config, datasets)
+problems = advice.config_problems(config, datasets)
 for problem in problems:
     st.error(problem)
-for warning in jobs.config_warnings(config):
+for warning in advice.config_warnings(config):
     st.warning(warning)
 
 slot = job_slot()
@@ -169,14 +170,14 @@ def live_view(live: bool) -> None:
     label = "Paused. " if progress.status == "paused" else ""
     st.progress(progress.fraction, text=label + figs.progress_text(progress))
     st.plotly_chart(
-        figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs, jobs.CURVE_SIZE),
+        figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs, CURVE_SIZE),
         key="train_curves",
     )
     if progress.snapshot is not None:
         _watched(job, progress.snapshot)
 
 
-def _watched(job: jobs.TrainingJob, snapshot: jobs.Snapshot) -> None:
+def _watched(job: jobs.TrainingJob, snapshot: Snapshot) -> None:
     classes = job.watch.info.classes
     predicted = snapshot.probs.argmax(1)
     labels = job.watch.labels.tolist()
@@ -187,7 +188,7 @@ def _watched(job: jobs.TrainingJob, snapshot: jobs.Snapshot) -> None:
     st.plotly_chart(figs.filters_figure(snapshot.filters), key="train_filters")
 
 
-def _finished(job: jobs.TrainingJob, progress: jobs.Progress) -> None:
+def _finished(job: jobs.TrainingJob, progress: Progress) -> None:
     result = progress.result
     if not any(entry.model is job.model for entry in ui.trained_models().values()):
         ui.keep_session_model(job.label(), job.model, job.card())
@@ -196,7 +197,7 @@ def _finished(job: jobs.TrainingJob, progress: jobs.Progress) -> None:
     c1.metric("Test accuracy", f"{result.test_accuracy:.2%}", help=f"On all {result.test_size:,} test images.")
     c2.metric("Test loss", f"{result.test_loss:.3f}")
     c3.metric("Mistakes", f"{int(round((1 - result.test_accuracy) * result.test_size)):,}")
-    hint = jobs.advice(progress)
+    hint = advice.advice(progress)
     if hint:
         st.warning(hint)
     left, right = st.columns([3, 2])

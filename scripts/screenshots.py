@@ -20,8 +20,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
-from e2e_helpers import (  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from app import SECTIONS  # noqa: E402
+from cnnviz.browser import (  # noqa: E402
     EXCEPTION,
     VIEWPORT,
     free_port,
@@ -32,8 +33,6 @@ from e2e_helpers import (  # noqa: E402
     wait_for_rerun,
     watch_runs,
 )
-
-from app import SECTIONS  # noqa: E402
 
 MAX_BYTES = 500_000
 WIDGET_TIMEOUT_MS = 15_000

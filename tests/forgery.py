@@ -1,7 +1,7 @@
 """Forged and broken weights files for the tests (anyone can write one: the checksum catches damage, not forgery).
 
 Shared by tests/test_weights.py, the Train page's AppTest and the browser test (pytest puts tests/ on
-sys.path through tests/conftest.py, as it does tests/e2e for e2e_helpers).
+sys.path through tests/conftest.py, as pytest does for conftest folders).
 """
 
 from __future__ import annotations

@@ -7,12 +7,12 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import activations, data, models, predict
+from cnnviz import activations, data, models, predict, weights
 
 
 @pytest.fixture(scope="module", params=["lenet5", "simplecnn"])
 def shipped(request) -> models.LayeredCNN:
-    return models.load_pretrained(request.param)
+    return weights.load_pretrained(request.param)
 
 
 def test_run_model_matches_a_plain_forward_pass(shipped):

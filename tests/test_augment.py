@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import augment, data, models
+from cnnviz import augment, data, weights
 
 IDENTITY = augment.AugmentSettings(
     shift=0, scale=(1, 1), rotate=0, shear=0, aspect=0, elastic=0, stroke=(0, 0), gain=(1, 1), flag=0
@@ -51,7 +51,7 @@ def test_augment_is_seeded_in_range_and_changes_images(mnist_test):
 
 
 def test_augmented_digits_stay_readable(mnist_test):
-    model = models.load_pretrained("lenet5")
+    model = weights.load_pretrained("lenet5")
     split = mnist_test.subset(1000, seed=2)
     x = augment.augment(data.to_model_input(split.images, 32), torch.Generator().manual_seed(3))
     with torch.no_grad():

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import activations, inspect, models, pooling
+from cnnviz import activations, layer_table, pooling, weights
 from cnnviz.figures import network as figs
 
 
@@ -17,13 +17,13 @@ def valid(fig: go.Figure) -> dict:
 
 @pytest.fixture(scope="module")
 def lenet():
-    model = models.load_pretrained("lenet5")
+    model = weights.load_pretrained("lenet5")
     return model, activations.run_model(model, activations.sample_image(5, 1))
 
 
 def test_every_builder_makes_a_valid_figure(lenet):
     model, acts = lenet
-    rows = inspect.layer_table(model)
+    rows = layer_table.layer_table(model)
     result = pooling.pool2d(pooling.classic_example(), 2)
     built = [
         figs.feature_grid(acts.layers["conv1"], "conv1", selected=2),
@@ -33,7 +33,7 @@ def test_every_builder_makes_a_valid_figure(lenet):
         figs.vector_layers({n: v for n, v in acts.layers.items() if v.ndim == 1}),
         figs.class_scores(acts.logits, acts.probs, model.classes),
         figs.parameter_bars(rows),
-        figs.fc_comparison_bars(inspect.fc_comparison(model, "conv2")),
+        figs.fc_comparison_bars(layer_table.fc_comparison(model, "conv2")),
         figs.pooling_figure(result),
         figs.pooling_figure(result, step=3),
         figs.shift_sweep_figure(list(range(-2, 3)), {"x": np.full((5, 10), 0.1)}, 5, model.classes, {"x": 0}),

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from cnnviz import jobs
 from cnnviz.figures import training as figs
+from cnnviz.progress import CurvePoint, Progress
 from cnnviz.train import StepRecord, TrainConfig
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
@@ -36,8 +36,8 @@ def test_tile_puts_each_image_in_its_cell(n, cols, gap):
     assert np.isnan(grid).sum() == grid.size - images.size
 
 
-def _points(n: int) -> tuple[jobs.CurvePoint, ...]:
-    return tuple(jobs.CurvePoint(i / 10, 2.3 / (i + 1), i / n) for i in range(n))
+def _points(n: int) -> tuple[CurvePoint, ...]:
+    return tuple(CurvePoint(i / 10, 2.3 / (i + 1), i / n) for i in range(n))
 
 
 def test_curves_show_train_trend_over_raw_and_test_points():
@@ -90,9 +90,7 @@ def test_confusion_counts_shown_and_rows_coloured_by_share():
 @pytest.mark.parametrize("done, expected", [(0, "Starting"), (3, "about 12 s left"), (8, "testing on the whole")])
 def test_progress_text(done, expected):
     step = StepRecord(1, done, 8, 0.5, 0.75, 100.0, 1.0, 1.0, done / 8) if done else None
-    progress = jobs.Progress(
-        "running", TrainConfig(epochs=1), 8, steps_done=done, step=step, samples_per_s=1234.0, eta=12.0
-    )
+    progress = Progress("running", TrainConfig(epochs=1), 8, steps_done=done, step=step, samples_per_s=1234.0, eta=12.0)
     text = figs.progress_text(progress)
     assert expected in text
     if done:
@@ -101,9 +99,9 @@ def test_progress_text(done, expected):
 
 def test_progress_text_after_the_end():
     step = StepRecord(1, 8, 8, 0.5, 0.75, 100.0, 1.0, 0.0, 1.0)
-    done = jobs.Progress("finished", TrainConfig(epochs=1), 8, steps_done=8, step=step, samples_per_s=900.0)
+    done = Progress("finished", TrainConfig(epochs=1), 8, steps_done=8, step=step, samples_per_s=900.0)
     assert figs.progress_text(done) == "Done: 8 steps, 900 images/s."
-    assert "Ended at epoch 1, step 8" in figs.progress_text(jobs.Progress("stopped", TrainConfig(), 8, step=step))
+    assert "Ended at epoch 1, step 8" in figs.progress_text(Progress("stopped", TrainConfig(), 8, step=step))
 
 
 def test_config_text_describes_the_run_not_the_widgets():

@@ -12,6 +12,8 @@ import pytest
 import torch
 
 from cnnviz import jobs
+from cnnviz.gate import StepGate
+from cnnviz.progress import WRONG_SHOWN
 from cnnviz.train import TrainConfig, resolve_device
 from cnnviz.weights import weights_from_bytes
 
@@ -61,7 +63,7 @@ def test_job_trains_reports_progress_and_cleans_up(mnist_train, test_split):
     result = p.result
     assert result.test_size == 2000 and result.confusion.sum() == 2000
     assert result.test_accuracy == pytest.approx(np.trace(result.confusion) / 2000)
-    assert len(result.wrong_labels) == jobs.WRONG_SHOWN
+    assert len(result.wrong_labels) == WRONG_SHOWN
     assert (result.wrong_labels != result.wrong_predicted).all()
     assert (np.diff(result.wrong_confidence) <= 0).all()
     assert not job.alive and not job.model.training
@@ -82,14 +84,8 @@ def test_weights_carry_the_card_and_the_trained_state(mnist_train, test_split):
     assert "LeNet-5 on MNIST" in job.label()
 
 
-def test_watched_images_are_one_of_each_class(mnist_test):
-    idx = jobs.watch_indices(mnist_test.labels, 10)
-    assert mnist_test.labels[idx].tolist() == list(range(10))
-    assert idx[7] == 0  # the first MNIST test image is a 7
-
-
 def test_pause_holds_training_and_resume_finishes(mnist_train, test_split):
-    gate = jobs.StepGate(0)
+    gate = StepGate(0)
     job = _job(SLOW, mnist_train, test_split, gate=gate).start()
     gate.release(2)
     gate.wait_idle()
@@ -110,7 +106,7 @@ def test_pause_holds_training_and_resume_finishes(mnist_train, test_split):
 
 
 def test_stop_while_paused_takes_no_further_step(mnist_train, test_split):
-    gate = jobs.StepGate(0)
+    gate = StepGate(0)
     job = _job(SLOW, mnist_train, test_split, gate=gate).start()
     gate.release(2)
     gate.wait_idle()
@@ -140,7 +136,7 @@ def test_stop_while_running_ends_within_one_step(mnist_train, test_split):
 
 def test_nobody_watching_stops_the_job(mnist_train, test_split):
     clock = FakeClock()
-    job = _job(SLOW, mnist_train, test_split, heartbeat_timeout=20, clock=clock, gate=jobs.StepGate(0)).start()
+    job = _job(SLOW, mnist_train, test_split, heartbeat_timeout=20, clock=clock, gate=StepGate(0)).start()
     job.pause()  # even a paused job is cleaned up when its page is gone
     clock.advance(21)
     assert job.join(30)
@@ -149,7 +145,7 @@ def test_nobody_watching_stops_the_job(mnist_train, test_split):
 
 
 def test_touching_keeps_a_job_alive(mnist_train, test_split):
-    clock, gate = FakeClock(), jobs.StepGate(0)
+    clock, gate = FakeClock(), StepGate(0)
     job = _job(SLOW, mnist_train, test_split, heartbeat_timeout=20, clock=clock, gate=gate).start()
     for step in range(1, 11):  # 50 s in all, never 20 s without a look
         job.touch()
@@ -165,7 +161,7 @@ def test_touching_keeps_a_job_alive(mnist_train, test_split):
 def test_session_end_stops_its_worker(mnist_train, test_split):
     registry = jobs.JobRegistry(max_jobs=2)
     slot = jobs.JobSlot(registry)
-    gate = jobs.StepGate(0)
+    gate = StepGate(0)
     job = slot.start(SLOW, mnist_train, test_split, heartbeat_timeout=None, gate=gate)
     gate.release(1)
     gate.wait_idle()
@@ -177,7 +173,7 @@ def test_session_end_stops_its_worker(mnist_train, test_split):
 
 def test_two_concurrent_trainings_both_finish_and_a_third_is_refused(mnist_train, test_split):
     registry = jobs.JobRegistry(max_jobs=2)
-    gate = jobs.StepGate(0)  # both stay running until the third has been refused
+    gate = StepGate(0)  # both stay running until the third has been refused
     registry.job_options = {"heartbeat_timeout": None, "gate": gate}
     a = registry.start("a", TINY, mnist_train, test_split)
     b = registry.start("b", replace(TINY, model="simplecnn", seed=1), mnist_train, test_split)
@@ -191,7 +187,7 @@ def test_two_concurrent_trainings_both_finish_and_a_third_is_refused(mnist_train
 
 def test_a_new_start_replaces_the_sessions_running_job(mnist_train, test_split):
     registry = jobs.JobRegistry(max_jobs=1)
-    gate = jobs.StepGate(0)
+    gate = StepGate(0)
     first = registry.start("a", SLOW, mnist_train, test_split, heartbeat_timeout=None, gate=gate)
     gate.wait_idle()  # it is running, waiting for its first step
     second = registry.start("a", TINY, mnist_train, test_split, heartbeat_timeout=None)
@@ -233,47 +229,3 @@ def test_an_engine_error_becomes_a_failed_status(mnist_train, test_split):
     assert job.join(30)
     p = job.progress()
     assert p.status == "failed" and "not available" in p.message and not job.alive
-
-
-def test_advice_names_an_exploding_loss():
-    curve = (jobs.CurvePoint(0.1, 2.3, 0.1), jobs.CurvePoint(0.2, 9e6, 0.1))
-    result = jobs.Result(2.3, 0.1, 10, np.eye(10, dtype=int), *[np.zeros(0)] * 4)
-    progress = jobs.Progress("finished", TrainConfig(lr=1.0), 2, train_curve=curve, result=result)
-    assert "too high" in jobs.advice(progress)
-    calm = jobs.Progress(
-        "finished",
-        TrainConfig(),
-        2,
-        train_curve=curve[:1],
-        result=jobs.Result(0.1, 0.97, 10, np.eye(10, dtype=int), *[np.zeros(0)] * 4),
-    )
-    assert jobs.advice(calm) is None
-
-
-@pytest.mark.parametrize(
-    "changes, expected",
-    [
-        ({"lr": 0.0}, "Learning rate 0 is outside"),
-        ({"lr": 5.0}, "Learning rate 5 is outside"),
-        ({"dataset": "cifar10", "model": "cifarcnn"}, "CIFAR-10 is not on this machine"),
-        ({"dataset": "fashion", "model": "cifarcnn"}, "CifarCNN cannot read Fashion-MNIST"),
-        ({"device": "xpu"}, "Device 'xpu' is not available"),
-        ({"epochs": 0}, "Epochs must be at least 1"),
-    ],
-)
-def test_bad_settings_are_explained(changes, expected):
-    config = replace(TINY, **changes)
-    problems = jobs.config_problems(config, ["mnist", "fashion"])
-    assert len(problems) == 1 and expected in problems[0]
-
-
-def test_good_settings_pass_and_risky_ones_warn():
-    assert jobs.config_problems(TINY, ["mnist"]) == [] and jobs.config_warnings(TINY) == []
-    assert "often diverges" in jobs.config_warnings(TrainConfig(lr=0.5))[0]
-    assert "single step" in jobs.config_warnings(TrainConfig(batch_size=512, train_size=500))[0]
-
-
-def test_models_are_offered_only_with_a_matching_dataset():
-    assert jobs.trainable_models(["mnist"]) == ["simplecnn", "lenet5"]
-    assert jobs.trainable_models(["mnist", "cifar10"]) == ["simplecnn", "lenet5", "cifarcnn"]
-    assert jobs.compatible_datasets("lenet5", ["mnist", "fashion", "cifar10"]) == ["mnist", "fashion"]

@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import data, models, train
+from cnnviz import data, models, train, weights
 
 SHAPES = {
     "simplecnn": {
@@ -95,16 +95,32 @@ def test_build_model_errors_are_readable():
 
 @pytest.mark.parametrize("name", ["lenet5", "simplecnn"])
 def test_shipped_weights_reach_99_percent_on_the_full_mnist_test_set(name, mnist_test):
-    model = models.load_pretrained(name)
-    assert not model.training and name in models.pretrained_names()
+    model = weights.load_pretrained(name)
+    assert not model.training and name in weights.pretrained_names()
     _loss, accuracy = train.evaluate(model, mnist_test)
     assert accuracy >= 0.99, f"{name}: {accuracy:.2%}"
 
 
 def test_shipped_models_read_the_sample_digits():
     images, labels = data.sample_digits()
-    for name in models.pretrained_names():
-        model = models.load_pretrained(name)
+    for name in weights.pretrained_names():
+        model = weights.load_pretrained(name)
         x = data.to_model_input(torch.from_numpy(images)[:, None], model.input_size)
         with torch.no_grad():
             assert (model(x).argmax(1).numpy() == labels).mean() >= 0.98
+
+
+def test_models_are_offered_only_with_a_matching_dataset():
+    assert models.trainable_models(["mnist"]) == ["simplecnn", "lenet5"]
+    assert models.trainable_models(["mnist", "cifar10"]) == ["simplecnn", "lenet5", "cifarcnn"]
+    assert models.readable_datasets("lenet5", ["mnist", "fashion", "cifar10"]) == ["mnist", "fashion"]
+
+
+@pytest.mark.parametrize("name", list(models.MODELS))
+def test_each_registry_record_describes_the_model_it_builds(name):
+    spec = models.MODELS[name]
+    model = models.build_model(name).eval()
+    assert isinstance(model, spec.builder) and model.dataset == spec.default_dataset
+    assert (model.in_channels, model.input_size) == (spec.channels, spec.input_size)
+    with torch.no_grad():
+        assert model(torch.rand(2, spec.channels, spec.input_size, spec.input_size)).shape == (2, 10)

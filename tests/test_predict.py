@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from cnnviz import predict
 from cnnviz.data import ASSETS, sample_digits, to_model_input
 from cnnviz.images import ImageInputError
-from cnnviz.models import load_pretrained, pretrained_names
+from cnnviz.weights import load_pretrained, pretrained_names
 
 SHIPPED = ["lenet5", "simplecnn"]
 FONT_ACCURACY_FLOOR = 0.95

@@ -17,6 +17,7 @@ from cnnviz.weights import (
     card_path,
     json_depth,
     load_weights,
+    pretrained_path,
     save_weights,
     weights_from_bytes,
     weights_to_bytes,
@@ -64,7 +65,7 @@ def test_save_needs_model_and_dataset_in_the_card(tmp_path, lenet):
 
 @pytest.mark.parametrize("name", ["lenet5", "simplecnn"])
 def test_shipped_weights_open_with_their_full_card(name):
-    model, card = load_weights(models.pretrained_path(name))
+    model, card = load_weights(pretrained_path(name))
     assert card["model"] == name and card["augment"] is True and card["precision"] == "auto"
     assert card["train_size"] is None  # written by the CLI before it recorded the number of images
 

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.figures.heatmaps import colour_scale, mosaic
-from cnnviz.inspect import FcComparison, LayerInfo
+from cnnviz.layer_table import FcComparison, LayerInfo
 from cnnviz.pooling import PoolResult
 
 SEQUENTIAL = "Viridis"

@@ -14,9 +14,9 @@ import plotly.graph_objects as go
 
 from cnnviz.data import DATASETS
 from cnnviz.figures.heatmaps import DIVERGING, mosaic, tile
-from cnnviz.jobs import CurvePoint, Progress
-from cnnviz.models import MODEL_TITLES
-from cnnviz.train import TrainConfig
+from cnnviz.models import MODELS
+from cnnviz.progress import CurvePoint, Progress
+from cnnviz.train import OPTIMIZERS, TrainConfig
 
 TRAIN_COLOUR = "#1f77b4"
 TEST_COLOUR = "#ff7f0e"
@@ -235,9 +235,9 @@ def progress_text(progress: Progress) -> str:
 
 def config_text(config: TrainConfig, train_size: int) -> str:
     """The settings of a run in one sentence, so the page shows what is training, not what the widgets say now."""
-    optimizer = {"adam": "Adam", "sgd": "SGD with momentum"}.get(config.optimizer, config.optimizer)
+    optimizer = OPTIMIZERS[config.optimizer].title if config.optimizer in OPTIMIZERS else config.optimizer
     return (
-        f"Training {MODEL_TITLES[config.model]} on {train_size:,} {DATASETS[config.dataset].title} images "
+        f"Training {MODELS[config.model].title} on {train_size:,} {DATASETS[config.dataset].title} images "
         f"for {config.epochs} epoch{'s' if config.epochs > 1 else ''}: batch {config.batch_size}, {optimizer} "
         f"at learning rate {config.lr:g}, seed {config.seed}, device {config.device}."
     )

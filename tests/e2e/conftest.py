@@ -2,7 +2,7 @@
 
 How to write an e2e test (mark it ``@pytest.mark.e2e``)::
 
-    from e2e_helpers import EXCEPTION, collect_console_errors, wait_for_app, wait_for_rerun
+    from cnnviz.browser import EXCEPTION, collect_console_errors, wait_for_app, wait_for_rerun
 
     @pytest.mark.e2e
     def test_next_step(page, app_url):
@@ -21,7 +21,7 @@ Fixtures:
 - ``page`` (function): a fresh browser context (so a fresh Streamlit session), viewport 1400x1000,
   already watching script runs for ``wait_for_rerun``.
 
-Helpers live in ``e2e_helpers`` (pytest puts this folder on ``sys.path``):
+Helpers live in ``cnnviz.browser`` (shared with the benchmarks and the screenshot script):
 - ``wait_for_app(page)``: the app is connected, its run is over, nothing is stale (polls the DOM).
 - ``wait_for_rerun(page, action)``: does the action and waits for the run it triggers (counts
   ``script_finished`` messages on Streamlit's websocket); returns the seconds it took.
@@ -38,7 +38,8 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from e2e_helpers import (
+
+from cnnviz.browser import (
     CHROMIUM,
     VIEWPORT,
     free_port,

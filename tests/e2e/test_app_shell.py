@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_helpers import (
+from playwright.sync_api import expect
+
+from cnnviz.browser import (
     EXCEPTION,
     NAV_LINK,
     SIDEBAR_NAV,
@@ -18,7 +20,6 @@ from e2e_helpers import (
     wait_for_rerun,
     watch_runs,
 )
-from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from app import HOME, SECTIONS  # noqa: E402  (the page table, read without running Streamlit)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_helpers import EXCEPTION, free_port, start_server, stop_server, wait_for_app, wait_for_rerun, watch_runs
 from playwright.sync_api import expect
+
+from cnnviz.browser import EXCEPTION, free_port, start_server, stop_server, wait_for_app, wait_for_rerun, watch_runs
 
 pytestmark = pytest.mark.e2e
 TITLE = "Convolution playground"

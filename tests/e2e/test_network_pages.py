@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from e2e_helpers import EXCEPTION, NAV_LINK, collect_console_errors, wait_for_app, wait_for_rerun, watch_runs
 from playwright.sync_api import expect
+
+from cnnviz.browser import EXCEPTION, NAV_LINK, collect_console_errors, wait_for_app, wait_for_rerun, watch_runs
 
 pytestmark = pytest.mark.e2e
 MAIN = '[data-testid="stMain"]'

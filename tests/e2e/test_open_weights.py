@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import pytest
-from e2e_helpers import EXCEPTION, NAV_LINK, collect_console_errors, wait_for_app, wait_for_rerun, watch_runs
 from forgery import forge
 from playwright.sync_api import expect
 
-from cnnviz.models import load_pretrained
+from cnnviz.browser import EXCEPTION, NAV_LINK, collect_console_errors, wait_for_app, wait_for_rerun, watch_runs
 from cnnviz.ui import WORD_JOINER
-from cnnviz.weights import weights_to_bytes
+from cnnviz.weights import load_pretrained, weights_to_bytes
 
 pytestmark = pytest.mark.e2e
 MAIN = '[data-testid="stMain"]'

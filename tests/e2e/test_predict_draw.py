@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_helpers import EXCEPTION, wait_for_app, watch_runs
 from playwright.sync_api import expect
+
+from cnnviz.browser import EXCEPTION, wait_for_app, watch_runs
 
 pytestmark = pytest.mark.e2e
 PREDICTION = re.compile(r"Prediction: (\d) \(")

@@ -17,7 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from e2e_helpers import (
+
+from cnnviz.browser import (
     APP_TIMEOUT_MS,
     EXCEPTION,
     ROOT,

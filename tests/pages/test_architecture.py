@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import inspect, models
+from cnnviz import layer_table, models, weights
 
 
 @pytest.fixture
@@ -19,8 +19,8 @@ def test_table_and_totals_for_each_model(app):
     for name in ("simplecnn", "lenet5"):
         app.selectbox(key="arch_model").set_value(name).run()
         assert not app.exception
-        model = models.load_pretrained(name)
-        params, macs = inspect.totals(inspect.layer_table(model))
+        model = weights.load_pretrained(name)
+        params, macs = layer_table.totals(layer_table.layer_table(model))
         assert metrics(app)["Parameters"] == f"{sum(p.numel() for p in model.parameters()):,}" == f"{params:,}"
         assert metrics(app)["MACs per image"] == f"{macs:,}"
         table = app.dataframe[0].value
@@ -33,17 +33,19 @@ def test_why_convolution_follows_the_chosen_layer(app):
     assert metrics(app)["Fully connected"] == f"{28 * 28 * 32 * 28 * 28 + 32 * 28 * 28:,}"
     app.selectbox(key="arch_conv").set_value("conv2").run()
     assert not app.exception
-    cmp = inspect.fc_comparison(models.SimpleCNN(), "conv2")
+    cmp = layer_table.fc_comparison(models.SimpleCNN(), "conv2")
     assert metrics(app)["conv2 (convolution)"] == "18,496"
     assert metrics(app)["Fully connected"] == f"{cmp.fully_connected_params:,}"
     assert "conv2" in app.markdown[-1].value and f"{cmp.fully_connected_params:,}" in app.markdown[-1].value
 
 
 def test_without_shipped_weights_the_architectures_still_show(open_page, monkeypatch, tmp_path):
-    monkeypatch.setattr(models, "ASSETS", tmp_path)
+    monkeypatch.setattr(weights, "ASSETS", tmp_path)
     at = open_page("pages/architecture.py")
     assert "No trained model found" in at.info[0].value
-    assert at.selectbox(key="arch_model").options == [f"{t} (architecture only)" for t in models.MODEL_TITLES.values()]
+    assert at.selectbox(key="arch_model").options == [
+        f"{spec.title} (architecture only)" for spec in models.MODELS.values()
+    ]
     at.selectbox(key="arch_model").set_value("arch:cifarcnn").run()
     assert not at.exception and metrics(at)["Input"] == "3×32×32"
 

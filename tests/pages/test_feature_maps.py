@@ -137,18 +137,18 @@ def test_upload_good_and_bad(app):
 
 
 def test_without_any_model_the_page_says_what_to_do(open_page, monkeypatch, tmp_path):
-    from cnnviz import models
+    from cnnviz import weights
 
-    monkeypatch.setattr(models, "ASSETS", tmp_path)
+    monkeypatch.setattr(weights, "ASSETS", tmp_path)
     at = open_page("pages/feature-maps.py")
     assert "No trained model found" in at.error[0].value and "Train live" in at.error[0].value
 
 
 def test_corrupt_shipped_weights_are_reported(open_page, monkeypatch, tmp_path):
-    from cnnviz import models, ui
+    from cnnviz import ui, weights
 
     (tmp_path / "simplecnn.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      broken")
-    monkeypatch.setattr(models, "ASSETS", tmp_path)
+    monkeypatch.setattr(weights, "ASSETS", tmp_path)
     ui.pretrained.clear()
     try:
         at = open_page("pages/feature-maps.py")

@@ -42,11 +42,11 @@ def test_grad_cam_can_be_chosen(app):
 
 
 def test_a_corrupt_shipped_model_is_reported_and_the_others_still_vote(monkeypatch, tmp_path):
-    from cnnviz import models, ui
+    from cnnviz import ui, weights
 
     (tmp_path / "simplecnn.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      broken")
-    (tmp_path / "lenet5.safetensors").write_bytes(models.pretrained_path("lenet5").read_bytes())
-    monkeypatch.setattr(models, "ASSETS", tmp_path)
+    (tmp_path / "lenet5.safetensors").write_bytes(weights.pretrained_path("lenet5").read_bytes())
+    monkeypatch.setattr(weights, "ASSETS", tmp_path)
     ui.pretrained.clear()
     try:
         at = AppTest.from_file(PAGE, default_timeout=60).run()

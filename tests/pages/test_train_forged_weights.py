@@ -13,8 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import ui
-from cnnviz.models import load_pretrained
-from cnnviz.weights import weights_to_bytes
+from cnnviz.weights import load_pretrained, weights_to_bytes
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "train.py")
 LINK_NAME = "[click me](https://example.org).safetensors"

@@ -12,14 +12,15 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import data, jobs
+from cnnviz.gate import StepGate
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "train.py")
 
 
 @pytest.fixture
-def gate(monkeypatch) -> jobs.StepGate:
+def gate(monkeypatch) -> StepGate:
     """The page's jobs wait at this gate before each step; tests release steps (or open it)."""
-    held = jobs.StepGate(0)
+    held = StepGate(0)
     monkeypatch.setattr(jobs.REGISTRY, "job_options", {"gate": held, "clock": lambda: 0.0})
     return held
 
@@ -137,8 +138,7 @@ def test_finished_run_shows_results_and_offers_the_model(app, gate):
 
 def test_opening_saved_weights_offers_the_model_and_bad_files_are_explained(app):
     from cnnviz import ui
-    from cnnviz.models import load_pretrained
-    from cnnviz.weights import weights_to_bytes
+    from cnnviz.weights import load_pretrained, weights_to_bytes
 
     model = load_pretrained("lenet5")
     good = weights_to_bytes(model, {"model": "lenet5", "dataset": "mnist", "test_accuracy": 0.9876})

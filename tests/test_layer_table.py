@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnnviz import inspect, models
+from cnnviz import layer_table, models
 
 
 @pytest.fixture(params=list(models.MODELS))
@@ -16,17 +16,17 @@ def model(request) -> models.LayeredCNN:
 
 
 def test_parameter_counts_match_pytorch(model):
-    rows = inspect.layer_table(model)
+    rows = layer_table.layer_table(model)
     for row in rows:
         layer = getattr(model.layers, row.name)
         assert row.params == sum(p.numel() for p in layer.parameters())
-    assert inspect.totals(rows)[0] == sum(p.numel() for p in model.parameters())
+    assert layer_table.totals(rows)[0] == sum(p.numel() for p in model.parameters())
 
 
 def test_shapes_match_a_real_forward_pass(model):
     x = torch.rand(3, model.in_channels, model.input_size, model.input_size)
     logits, acts = model.eval().forward_with_activations(x)
-    rows = inspect.layer_table(model)
+    rows = layer_table.layer_table(model)
     assert [r.name for r in rows] == list(acts)
     for row in rows:
         assert (3, *row.output_shape) == tuple(acts[row.name].shape)
@@ -35,7 +35,7 @@ def test_shapes_match_a_real_forward_pass(model):
 
 
 def test_lenet5_hand_checked_numbers():
-    rows = {r.name: r for r in inspect.layer_table(models.LeNet5())}
+    rows = {r.name: r for r in layer_table.layer_table(models.LeNet5())}
     # conv1: 6 filters of 1x5x5 plus 6 biases; each of 6*28*28 outputs sums 25 products.
     assert rows["conv1"].params == 6 * 25 + 6 == 156
     assert rows["conv1"].macs == 6 * 28 * 28 * 25 == 117_600
@@ -44,7 +44,7 @@ def test_lenet5_hand_checked_numbers():
     assert rows["conv2"].macs == 16 * 10 * 10 * 6 * 25 == 240_000
     assert rows["fc1"].params == 400 * 120 + 120 and rows["fc1"].macs == 48_000
     assert rows["bn1"].macs == 6 * 28 * 28 and rows["relu1"].macs == 0 and rows["pool1"].macs == 0
-    assert inspect.totals(list(rows.values()))[0] == 61_750
+    assert layer_table.totals(list(rows.values()))[0] == 61_750
 
 
 @pytest.mark.parametrize(
@@ -61,12 +61,12 @@ def test_conv_macs_formula_counts_every_product(conv):
     y = conv(x)
     cols = nn.functional.unfold(x, conv.kernel_size, padding=conv.padding, stride=conv.stride)
     per_output = cols.shape[1] // conv.groups  # products summed into each output value
-    assert inspect.layer_macs(conv, tuple(y.shape[1:])) == y[0].numel() * per_output
-    assert inspect.layer_macs(nn.Linear(7, 5), (5,)) == 35
+    assert layer_table.layer_macs(conv, tuple(y.shape[1:])) == y[0].numel() * per_output
+    assert layer_table.layer_macs(nn.Linear(7, 5), (5,)) == 35
 
 
 def test_fc_comparison_for_lenet_conv1():
-    cmp = inspect.fc_comparison(models.LeNet5(), "conv1")
+    cmp = layer_table.fc_comparison(models.LeNet5(), "conv1")
     inputs, outputs = 1 * 32 * 32, 6 * 28 * 28
     assert cmp.conv_params == 156
     assert cmp.fully_connected_params == inputs * outputs + outputs
@@ -79,19 +79,19 @@ def test_fc_comparison_for_lenet_conv1():
 
 def test_fc_comparison_rejects_non_conv_layers():
     with pytest.raises(ValueError, match="not a convolution"):
-        inspect.fc_comparison(models.LeNet5(), "fc1")
+        layer_table.fc_comparison(models.LeNet5(), "fc1")
 
 
 def test_table_probe_leaves_batchnorm_statistics_alone():
     model = models.LeNet5().train()
     before = model.layers.bn1.running_mean.clone()
-    inspect.layer_table(model)
+    layer_table.layer_table(model)
     assert torch.equal(before, model.layers.bn1.running_mean) and model.training
 
 
 def test_table_rows_end_with_totals():
-    rows = inspect.layer_table(models.SimpleCNN())
-    table = inspect.table_rows(rows)
+    rows = layer_table.layer_table(models.SimpleCNN())
+    table = layer_table.table_rows(rows)
     assert table[-1]["layer"] == "Total"
     assert table[-1]["parameters"] == 421_642 == sum(r["parameters"] for r in table[:-1])
     assert table[0]["output shape"] == "32×28×28"

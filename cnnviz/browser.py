@@ -1,8 +1,10 @@
-"""Shared browser helpers: start app.py in a real Streamlit server and drive headless Chromium.
+"""Developer tooling, not part of the app: start app.py in a real Streamlit server and drive Chromium.
 
-Used by the e2e fixtures in tests/e2e/conftest.py and by scripts (screenshots, benchmarks) that
-need the same setup outside pytest. Everything here waits by polling the page (or counting its
-websocket messages), never with fixed sleeps.
+One place for the browser setup that the e2e tests (tests/e2e), the benchmarks and the screenshot
+script share. Nothing in the app imports it. It needs the test extras (Playwright, imported by the
+callers) and Debian's /usr/bin/chromium; it reads Streamlit's websocket messages, so it is the one
+module besides ``ui`` that imports streamlit, and only when a page is watched. Everything here waits
+by polling the page (or counting its websocket messages), never with fixed sleeps.
 """
 
 from __future__ import annotations
@@ -19,9 +21,7 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -140,6 +140,9 @@ class RunWatcher:
     """
 
     def __init__(self, page) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # only when a browser page is watched
+
+        self._message = ForwardMsg
         self.finished = 0
         self.sent_at = 0.0
         self.last_round_trip_s = 0.0  # from the browser's last message to that run's end
@@ -156,9 +159,9 @@ class RunWatcher:
     def _on_frame(self, payload: bytes | str) -> None:
         if isinstance(payload, str):
             return
-        msg = ForwardMsg()
+        msg = self._message()
         msg.ParseFromString(payload)
-        final = msg.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+        final = msg.script_finished != self._message.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
         if msg.WhichOneof("type") == "script_finished" and final:
             self.finished += 1
             self.last_round_trip_s = time.perf_counter() - self.sent_at
