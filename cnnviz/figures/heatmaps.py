@@ -6,7 +6,9 @@ import math
 
 import numpy as np
 
-DIVERGING = "RdBu_r"
+from cnnviz.figures.palette import DIVERGING
+
+BAR_THICKNESS = 10
 
 
 def tile(images: np.ndarray, cols: int, gap: int, fill: float) -> np.ndarray:
@@ -35,3 +37,20 @@ def colour_scale(values: np.ndarray, sequential: str, signed: bool | None = None
         bound = max(abs(low), abs(high)) or 1.0
         return {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
     return {"colorscale": sequential, "zmin": low, "zmax": high if high > low else low + 1}
+
+
+def colour_bar(**place) -> dict:
+    """A thin colour bar; `place` (x, y, len, orientation...) puts it beside or under its own panel."""
+    return dict(thickness=BAR_THICKNESS, outlinewidth=0, **place)
+
+
+def bar_under(domain: tuple[float, float], y: float = 0.0) -> dict:
+    """A horizontal colour bar under one panel of a row, as wide as the panel's slot."""
+    return colour_bar(
+        orientation="h", x=sum(domain) / 2, xanchor="center", len=domain[1] - domain[0], y=y, yanchor="bottom", nticks=4
+    )
+
+
+def bar_beside(domain: tuple[float, float]) -> dict:
+    """A vertical colour bar on the right, as tall as one panel of a column."""
+    return colour_bar(y=sum(domain) / 2, yanchor="middle", len=domain[1] - domain[0])
