@@ -23,6 +23,34 @@ MAGNITUDE = "Viridis"  # non-negative values: activations, shares
 DIVERGING = "RdBu_r"  # signed values: blue negative, white zero, red positive
 PIXELS = "Greys_r"  # image values as grey levels: black low, white high
 
+# the same scales as colour stops, for drawing without plotly (GIF export); equal to plotly's, tested
+PIXELS_STOPS = ("#000000", "#252525", "#525252", "#737373", "#969696", "#bdbdbd", "#d9d9d9", "#f0f0f0", "#ffffff")
+DIVERGING_STOPS = (
+    "#053061",
+    "#2166ac",
+    "#4393c3",
+    "#92c5de",
+    "#d1e5f0",
+    "#f7f7f7",
+    "#fddbc7",
+    "#f4a582",
+    "#d6604d",
+    "#b2182b",
+    "#67001f",
+)
+MAGNITUDE_STOPS = (
+    "#440154",
+    "#482878",
+    "#3e4989",
+    "#31688e",
+    "#26828e",
+    "#1f9e89",
+    "#35b779",
+    "#6ece58",
+    "#b5de2b",
+    "#fde725",
+)
+
 # roles
 HIGHLIGHT = VERMILLION  # the current window, the picked value, the winning class
 PADDING = SKY_BLUE  # hatching and fence around padding cells: visible on black and on white
