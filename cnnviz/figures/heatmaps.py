@@ -1,8 +1,10 @@
-"""What every heatmap figure shares: tiling many maps into one grid, and a colour scale that fits the values."""
+"""What every figure shares: tiling many maps into one grid, a colour scale that fits the values, colour bars,
+and the chart config that makes plotly's camera button save a useful PNG."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -54,3 +56,15 @@ def bar_under(domain: tuple[float, float], y: float = 0.0) -> dict:
 def bar_beside(domain: tuple[float, float]) -> dict:
     """A vertical colour bar on the right, as tall as one panel of a column."""
     return colour_bar(y=sum(domain) / 2, yanchor="middle", len=domain[1] - domain[0])
+
+
+def plotly_config(name: str) -> dict:
+    """For st.plotly_chart(fig, config=...): plotly's camera button saves cnnviz-<name>.png at twice the size shown.
+
+    A figure cannot carry this: plotly keeps config apart from the layout (layout.modebar only adds or
+    removes buttons), so pages pass it to st.plotly_chart."""
+    filename = "cnnviz-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "figure")
+    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
+
+
+PLOTLY_CONFIG = plotly_config("figure")
