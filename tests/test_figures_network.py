@@ -92,3 +92,20 @@ def test_click_handles_sit_on_their_own_tile(lenet):
 @pytest.mark.parametrize("n, cols", [(6, 3), (16, 4), (32, 8), (64, 8), (7, 4)])
 def test_grids_fill_their_last_row_when_they_can(n, cols):
     assert figs.grid_columns(n) == cols
+
+
+def test_shift_sweep_says_right_and_wrong_by_symbol_as_well_as_colour():
+    probs = np.zeros((3, 10))
+    probs[[0, 1, 2], [5, 3, 5]] = 1  # shifts -1 and 1 still read 5, shift 0 reads 3
+    trace = figs.shift_sweep_figure([-1, 0, 1], {"x": probs}, 5, tuple("0123456789"), {"x": 0}).data[0]
+    assert list(trace.customdata) == ["✓ 5", "✗ 3", "✓ 5"]
+    assert list(trace.marker.symbol) == ["circle", "x", "circle"]
+    assert trace.marker.color[1] == figs.PICK_COLOUR != trace.marker.color[0]
+
+
+def test_pooled_output_carries_the_colour_bar_the_input_shares():
+    result = pooling.pool2d(pooling.random_map(6), 2)
+    data = valid(figs.pooling_figure(result))["data"]
+    grid, pooled = data[0], data[1]
+    assert grid["showscale"] is False and pooled.get("showscale", True)
+    assert (grid["zmin"], grid["zmax"], grid["colorscale"]) == (pooled["zmin"], pooled["zmax"], pooled["colorscale"])

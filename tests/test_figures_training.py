@@ -56,13 +56,16 @@ def test_long_curves_are_thinned_for_the_browser():
     assert figs.curves_figure((), (), 1, 500).data == ()
 
 
-def test_tiles_caption_right_green_and_wrong_red():
+def test_tiles_say_right_and_wrong_by_symbol_and_colour():
     images = np.zeros((3, 1, 28, 28), np.uint8)
+    images[1, 0, 5, 7] = 255
     fig = figs.tiles_figure(images, ["7 99%", "2 51%", "1 80%"], [True, False, True], cols=3)
     colours = [a.font.color for a in fig.layout.annotations]
     assert colours == [figs.RIGHT_COLOUR, figs.WRONG_COLOUR, figs.RIGHT_COLOUR]
-    assert [a.text for a in fig.layout.annotations] == ["7 99%", "2 51%", "1 80%"]
-    assert fig.data[0].type == "heatmap" and np.asarray(fig.data[0].z).shape == (28, 3 * 28 + 2 * 14)
+    assert [a.text for a in fig.layout.annotations] == ["✓ 7 99%", "✗ 2 51%", "✓ 1 80%"]
+    picture = np.asarray(fig.data[0].z)  # a picture (no colour bar): dark ink on white paper, white gaps
+    assert fig.data[0].type == "image" and picture.shape == (28, 3 * 28 + 2 * 14, 3)
+    assert (picture[0, 0] == 255).all() and (picture[5, 28 + 14 + 7] == 0).all() and (picture[:, 28:42] == 255).all()
 
 
 def test_colour_images_tile_as_rgb():

@@ -34,11 +34,13 @@ LAYERS: list[tuple[str, set[str]]] = [
         "figures",
         {
             "cnnviz.figures",
+            "cnnviz.figures.palette",
             "cnnviz.figures.heatmaps",
             "cnnviz.figures.conv",
             "cnnviz.figures.network",
             "cnnviz.figures.predict",
             "cnnviz.figures.training",
+            "cnnviz.export",
         },
     ),
     ("ui", {"cnnviz.ui"}),

@@ -2,7 +2,9 @@
 the output filling in, side-by-side overviews for large images and the 3-D multi-filter picture.
 
 Cells are indexed like the unpadded input (padding cells have negative or too-large indices), so
-hovering a cell names the pixel a student would point at.
+hovering a cell names the pixel a student would point at. Padding is drawn on the same colour scale as
+the pixels (a padded zero looks like any other zero), hatched and fenced, in the whole and the zoomed view.
+Every heatmap carries a colour bar: beside a single map, under each panel of a row.
 """
 
 from __future__ import annotations
@@ -11,30 +13,41 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.conv import Convolution, Window, channel_contributions, format_number
-from cnnviz.figures.heatmaps import colour_scale
+from cnnviz.figures import palette
+from cnnviz.figures.heatmaps import bar_beside, bar_under, colour_bar, colour_scale
 
-WINDOW_COLOUR = "#d62728"
-PADDING_COLOUR = "#b0b0b0"
+WINDOW_COLOUR = palette.HIGHLIGHT
+PADDING_COLOUR = palette.PADDING
+BAR_MARGIN = 80  # px right of the plot for a vertical colour bar and its tick labels (up to "−1000")
+BAR_ROOM = 0.16  # share of the height under a row of panels for their horizontal colour bars
 TEXT_LIMIT = 15  # show values as text on grids at most this many cells wide
 CHANNEL_NAMES = ("red", "green", "blue")
-TINTS = {"red": "#ff3030", "green": "#30d030", "blue": "#3070ff"}
+TINTS = {"red": "#ff3030", "green": "#30d030", "blue": "#3070ff"}  # the channels' own colours, always labelled
 
 
 def _scale(values: np.ndarray, signed: bool | None = None) -> dict:
     """Greys for images, a zero-centred red-blue for anything with negative values."""
-    return colour_scale(values, "Greys_r", signed)
+    return colour_scale(values, palette.PIXELS, signed)
 
 
 def _heatmap(
-    values: np.ndarray, x: np.ndarray, y: np.ndarray, hover: str, show_text: bool, scale: dict, **kwargs
+    values: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    hover: str,
+    show_text: bool,
+    scale: dict,
+    bar: dict | None = None,
+    **kwargs,
 ) -> dict:
+    """One grid of cells; `bar` places its colour bar (None: it shares another trace's)."""
     # rounding shows float noise such as 1/3 + 1/3 + 1/3 - 1 as 0, not 1e-16
     trace = dict(
         type="heatmap",
         z=np.round(values, 9),
         x=x,
         y=y,
-        showscale=False,
+        showscale=bar is not None,
         xgap=1,
         ygap=1,
         hoverongaps=False,
@@ -42,6 +55,8 @@ def _heatmap(
         **scale,
         **kwargs,
     )
+    if bar is not None:
+        trace["colorbar"] = bar
     if show_text:
         trace["texttemplate"] = "%{z:.4~g}"  # drawn by the browser; blank (NaN) cells stay empty
     return trace
@@ -96,6 +111,30 @@ def _box(x0: float, x1: float, y0: float, y1: float, colour: str, width: int = 3
     )
 
 
+def _hatch(padding: np.ndarray, x: np.ndarray, y: np.ndarray, axis: str = "") -> list[dict]:
+    """Diagonal hatching over the padding cells: one SVG path, each run of cells along a diagonal one stroke."""
+    rows, cols = padding.shape
+    strokes = []
+    for k in range(rows + cols - 1):  # cells (i, k - i) share an anti-diagonal
+        i = np.arange(max(0, k - cols + 1), min(rows, k + 1))
+        on = np.concatenate([[False], padding[i, k - i], [False]])
+        starts, ends = np.flatnonzero(on[1:] & ~on[:-1]), np.flatnonzero(~on[1:] & on[:-1]) - 1
+        for a, b in zip(i[starts], i[ends]):  # rows a <= b: bottom-left of cell b to top-right of cell a
+            strokes.append(f"M{x[k - b] - 0.5},{y[b] + 0.5}L{x[k - a] + 0.5},{y[a] - 0.5}")
+    if not strokes:
+        return []
+    line = dict(color=PADDING_COLOUR, width=1)
+    return [dict(type="path", path=" ".join(strokes), xref=f"x{axis}", yref=f"y{axis}", line=line)]
+
+
+def _padding_marks(
+    inside: np.ndarray, x: np.ndarray, y: np.ndarray, size: tuple[int, int], axis: str = "", width: int = 2
+) -> list[dict]:
+    """What sets padding apart without recolouring it: hatching over its cells and a dashed fence round the image."""
+    fence = _box(0, size[1] - 1, 0, size[0] - 1, PADDING_COLOUR, width, axis, line_dash="dash")
+    return [*_hatch(~inside, x, y, axis), fence]
+
+
 def _input_panel(
     conv: Convolution,
     win: Window | None,
@@ -103,8 +142,9 @@ def _input_panel(
     crop: tuple[slice, slice] | None,
     axis: str = "",
     tint: str | None = None,
+    bar: dict | None = None,
 ) -> tuple[list[dict], list[dict], np.ndarray, np.ndarray]:
-    """Traces and shapes of one padded input channel: pixels, greyed padding, the fence, the taps."""
+    """Traces and shapes of one padded input channel: pixels, padding on the same scale, its marks, the taps."""
     p = conv.padding
     rows, cols = crop or (slice(0, conv.padded.shape[1]), slice(0, conv.padded.shape[2]))
     values = conv.padded[channel, rows, cols]
@@ -117,24 +157,13 @@ def _input_panel(
     if tint:
         scale["colorscale"] = [[0, "black"], [1, tint]]
     where = dict(xaxis=f"x{axis}", yaxis=f"y{axis}")
-    traces = [_heatmap(np.where(inside, values, np.nan), x, y, "row %{y}, col %{x}: %{z}", show_text, scale, **where)]
+    pixels = np.where(inside, values, np.nan)
+    traces = [_heatmap(pixels, x, y, "row %{y}, col %{x}: %{z}", show_text, scale, bar, **where)]
     shapes = []
     if p:
-        traces.append(
-            _heatmap(
-                np.where(inside, np.nan, values),
-                x,
-                y,
-                f"padding ({conv.padding_mode}) at row %{{y}}, col %{{x}}: %{{z}}",
-                show_text,
-                {"colorscale": [[0, "#e6e6e6"], [1, PADDING_COLOUR]]},
-                zmin=scale["zmin"],
-                zmax=scale["zmax"],
-                opacity=0.7,
-                **where,
-            )
-        )
-        shapes.append(_box(0, width_in - 1, 0, height_in - 1, "#1f77b4", 2, axis, line_dash="dash"))
+        hover = f"padding ({conv.padding_mode}) at row %{{y}}, col %{{x}}: %{{z}}"
+        traces.append(_heatmap(np.where(inside, np.nan, values), x, y, hover, show_text, scale, **where))
+        shapes += _padding_marks(inside, x, y, (height_in, width_in), axis)
     if win is not None:
         shapes += _window_shapes(win, p, axis)
     return traces, shapes, x, y
@@ -148,26 +177,28 @@ def input_figure(
     title: str | None = None,
     height: int = 420,
 ) -> go.Figure:
-    """The padded input: real pixels in grey levels, padding greyed out and fenced, window taps outlined."""
-    title = title or ("Input (padding in grey)" if conv.padding else "Input")
-    traces, shapes, x, y = _input_panel(conv, win, channel, crop)
-    return _figure(traces, shapes, title, height, **_axes(ranges=(x, y)))
+    """The padded input: pixels in grey levels, padding hatched and fenced, window taps outlined."""
+    title = title or ("Input (padding hatched)" if conv.padding else "Input")
+    traces, shapes, x, y = _input_panel(conv, win, channel, crop, bar=colour_bar())
+    return _figure(traces, shapes, title, height, right=BAR_MARGIN, **_axes(ranges=(x, y)))
 
 
 def channel_step_figure(
-    conv: Convolution, win: Window, crop: tuple[slice, slice] | None = None, height: int = 520
+    conv: Convolution, win: Window, crop: tuple[slice, slice] | None = None, height: int = 560
 ) -> go.Figure:
-    """One window position on every input channel (top) above the kernel slice it meets (bottom)."""
+    """One window position on every input channel (top, each with its colour bar) above the kernel slices it meets."""
     channels = conv.padded.shape[0]
     names = CHANNEL_NAMES if channels == 3 else tuple(f"channel {c}" for c in range(channels))
+    kernel_scale = _scale(win.kernel, signed=True)  # one scale for all slices: weights compare across channels
     traces, shapes, layout = [], [], {}
     for c, domain in enumerate(_panel_domains([1.0] * channels, gap=0.06)):
         axis, kaxis = ("" if c == 0 else str(c + 1)), str(channels + c + 1)
-        panel, panel_shapes, x, y = _input_panel(conv, win, c, crop, axis, TINTS.get(names[c]))
+        bar = bar_under(domain, y=0.42)
+        panel, panel_shapes, x, y = _input_panel(conv, win, c, crop, axis, TINTS.get(names[c]), bar)
         traces += panel
         shapes += panel_shapes
         layout.update(_axes(axis, domain, ranges=(x, y)))
-        layout[f"yaxis{axis}"].update(domain=(0.42, 1.0), showticklabels=c == 0)
+        layout[f"yaxis{axis}"].update(domain=(0.52, 1.0), showticklabels=c == 0)
         layout[f"xaxis{axis}"]["title"] = dict(text=f"{names[c]}: sum {format_number(win.channel_sums[c])}", standoff=2)
         kh, kw = win.kernel[c].shape
         traces.append(
@@ -177,15 +208,16 @@ def channel_step_figure(
                 np.arange(kh),
                 "weight [%{y}, %{x}] = %{z}",
                 True,
-                _scale(win.kernel[c], signed=True),
+                kernel_scale,
+                bar_beside((0.0, 0.32)) if c == channels - 1 else None,
                 xaxis=f"x{kaxis}",
                 yaxis=f"y{kaxis}",
             )
         )
         layout.update(_axes(kaxis, domain, ticks=False))
-        layout[f"yaxis{kaxis}"]["domain"] = (0.0, 0.3)
+        layout[f"yaxis{kaxis}"]["domain"] = (0.0, 0.32)
         layout[f"xaxis{kaxis}"]["title"] = dict(text=f"filter {win.filter}, slice for {names[c]}", standoff=2)
-    return _figure(traces, shapes, "", height, top=40, **layout)
+    return _figure(traces, shapes, "", height, top=40, right=BAR_MARGIN, **layout)
 
 
 def _window_shapes(win: Window, padding: int, axis: str = "") -> list[dict]:
@@ -223,8 +255,9 @@ def kernel_products_figure(win: Window, channel: int = 0, height: int = 480) -> 
     kh, kw = kernel.shape
     x, y = np.arange(kw), np.arange(kh)
     custom = np.stack([win.patch[channel], kernel], axis=-1)
+    top, bottom = (0.58, 1.0), (0.0, 0.42)
     traces = [
-        _heatmap(kernel, x, y, "weight [%{y}, %{x}] = %{z}", True, _scale(kernel, signed=True)),
+        _heatmap(kernel, x, y, "weight [%{y}, %{x}] = %{z}", True, _scale(kernel, signed=True), bar_beside(top)),
         _heatmap(
             products,
             x,
@@ -232,17 +265,18 @@ def kernel_products_figure(win: Window, channel: int = 0, height: int = 480) -> 
             "%{customdata[0]} × %{customdata[1]} = %{z}",
             True,
             _scale(products, signed=True),
+            bar_beside(bottom),
             customdata=custom,
             xaxis="x2",
             yaxis="y2",
         ),
     ]
     layout = {**_axes(), **_axes("2")}
-    layout["yaxis"]["domain"] = (0.58, 1.0)
-    layout["yaxis2"]["domain"] = (0.0, 0.42)
+    layout["yaxis"]["domain"] = top
+    layout["yaxis2"]["domain"] = bottom
     layout["xaxis"]["title"] = dict(text="kernel", standoff=2)
     layout["xaxis2"]["title"] = dict(text=f"products, sum {format_number(win.channel_sums[channel])}", standoff=2)
-    return _figure(traces, [], "", height, top=50, **layout)
+    return _figure(traces, [], "", height, top=50, right=BAR_MARGIN, **layout)
 
 
 def output_figure(
@@ -260,12 +294,13 @@ def output_figure(
     rows, cols = crop or (slice(0, out_h), slice(0, out_w))
     shown = values[rows, cols]
     y, x = np.arange(out_h)[rows], np.arange(out_w)[cols]
-    trace = _heatmap(shown, x, y, "output [%{y}, %{x}] = %{z}", shown.shape[1] <= TEXT_LIMIT, _scale(output))
-    shapes = [_box(x[0], x[-1], y[0], y[-1], "#888888", 1)]
+    hover = "output [%{y}, %{x}] = %{z}"
+    trace = _heatmap(shown, x, y, hover, shown.shape[1] <= TEXT_LIMIT, _scale(output), colour_bar())
+    shapes = [_box(x[0], x[-1], y[0], y[-1], palette.NEUTRAL, 1)]
     if position is not None:
         r, c = divmod(position, out_w)
         shapes.append(_box(c, c, r, r, WINDOW_COLOUR))
-    return _figure([trace], shapes, title, height, **_axes(ranges=(x, y)))
+    return _figure([trace], shapes, title, height, right=BAR_MARGIN, **_axes(ranges=(x, y)))
 
 
 def output_crop(output_shape: tuple[int, int], position: int, margin: int = 3) -> tuple[slice, slice]:
@@ -287,34 +322,42 @@ def _panel_domains(widths: list[float], gap: float = 0.04) -> list[tuple[float, 
 
 
 def _side_by_side(
-    panels: list[tuple[np.ndarray, np.ndarray, np.ndarray, str, dict, str]], widths: list[float], text_limit: int
+    panels: list[tuple[np.ndarray, np.ndarray, np.ndarray, str, dict, str]],
+    widths: list[float],
+    text_limit: int,
+    shared_scale: bool,
 ) -> tuple[list[dict], dict]:
-    """Heatmap panels in one row (plain axes, no make_subplots), each titled underneath."""
+    """Heatmap panels in one row (plain axes, no make_subplots), each titled underneath.
+
+    A shared scale gets one colour bar on the right; otherwise each panel gets its own bar under its title."""
     traces, layout = [], {}
     for k, ((values, x, y, hover, scale, title), domain) in enumerate(zip(panels, _panel_domains(widths))):
         axis = "" if k == 0 else str(k + 1)
-        traces.append(
-            _heatmap(values, x, y, hover, values.shape[1] <= text_limit, scale, xaxis=f"x{axis}", yaxis=f"y{axis}")
-        )
+        bar = (colour_bar() if k == len(panels) - 1 else None) if shared_scale else bar_under(domain)
+        show_text = values.shape[1] <= text_limit
+        traces.append(_heatmap(values, x, y, hover, show_text, scale, bar, xaxis=f"x{axis}", yaxis=f"y{axis}"))
         axes = _axes(axis, domain, ticks=False)
         axes[f"xaxis{axis}"].update(title=dict(text=title, standoff=4), side="bottom")
+        if not shared_scale:
+            axes[f"yaxis{axis}"]["domain"] = (BAR_ROOM, 1.0)
         layout.update(axes)
     return traces, layout
 
 
-def overview_figure(conv: Convolution, win: Window, channel: int = 0, filter: int = 0, height: int = 420) -> go.Figure:
+def overview_figure(conv: Convolution, win: Window, channel: int = 0, filter: int = 0, height: int = 440) -> go.Figure:
     """Input, kernel and output side by side for large images, the window and its cell outlined."""
     p = conv.padding
     image, kernel, output = conv.padded[channel], conv.weight[filter, channel], conv.output[filter]
     in_h, in_w = image.shape[0] - 2 * p, image.shape[1] - 2 * p
+    x, y = np.arange(image.shape[1]) - p, np.arange(image.shape[0]) - p
     panels = [
         (
             image,
-            np.arange(image.shape[1]) - p,
-            np.arange(image.shape[0]) - p,
+            x,
+            y,
             "row %{y}, col %{x}: %{z}",
             _scale(image[p : p + in_h, p : p + in_w]),
-            f"input {in_h}×{in_w}" + (f" + padding {p}" if p else ""),
+            f"input {in_h}×{in_w}" + (f" + padding {p} (hatched)" if p else ""),
         ),
         (
             kernel,
@@ -333,20 +376,14 @@ def overview_figure(conv: Convolution, win: Window, channel: int = 0, filter: in
             f"output {output.shape[0]}×{output.shape[1]}",
         ),
     ]
-    traces, layout = _side_by_side(panels, [0.44, 0.12, 0.44], text_limit=7)
+    traces, layout = _side_by_side(panels, [0.44, 0.12, 0.44], text_limit=7, shared_scale=False)
     shapes = [
         _box(win.cols[0] - p, win.cols[-1] - p, win.rows[0] - p, win.rows[-1] - p, WINDOW_COLOUR, 2),
         _box(win.col, win.col, win.row, win.row, WINDOW_COLOUR, 2, "3"),
     ]
     if p:
-        ring = (
-            f"M{-p - 0.5},{-p - 0.5}H{in_w + p - 0.5}V{in_h + p - 0.5}H{-p - 0.5}Z "
-            f"M-0.5,-0.5V{in_h - 0.5}H{in_w - 0.5}V-0.5Z"
-        )  # outer square minus the image: the ring
-        shapes += [
-            dict(type="path", path=ring, fillcolor=PADDING_COLOUR, opacity=0.6, line_width=0, layer="above"),
-            _box(0, in_w - 1, 0, in_h - 1, "#1f77b4", 1, line_dash="dash"),
-        ]
+        inside = ((y >= 0) & (y < in_h))[:, None] & ((x >= 0) & (x < in_w))[None, :]
+        shapes += _padding_marks(inside, x, y, (in_h, in_w), width=1)
     return _figure(traces, shapes, "", height, top=10, **layout)
 
 
@@ -365,8 +402,9 @@ def channel_sum_figure(conv: Convolution, filter: int = 0, height: int = 300) ->
     panels.append(
         (conv.output[filter], x, y, "[%{y}, %{x}] = %{z}", scale, f"sum + bias {format_number(conv.bias[filter])}")
     )
-    traces, layout = _side_by_side(panels, [1.0] * (channels + 1), text_limit=7)
-    return _figure(traces, [], f"Filter {filter}: one kernel slice per input channel, added up", height, **layout)
+    traces, layout = _side_by_side(panels, [1.0] * (channels + 1), text_limit=7, shared_scale=True)
+    title = f"Filter {filter}: one kernel slice per input channel, added up"
+    return _figure(traces, [], title, height, right=BAR_MARGIN, **layout)
 
 
 def volume_figure(conv: Convolution, height: int = 480) -> go.Figure:

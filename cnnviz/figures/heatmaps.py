@@ -1,12 +1,16 @@
-"""What every heatmap figure shares: tiling many maps into one grid, and a colour scale that fits the values."""
+"""What every figure shares: tiling many maps into one grid, a colour scale that fits the values, colour bars,
+and the chart config that makes plotly's camera button save a useful PNG."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
-DIVERGING = "RdBu_r"
+from cnnviz.figures.palette import DIVERGING
+
+BAR_THICKNESS = 10
 
 
 def tile(images: np.ndarray, cols: int, gap: int, fill: float) -> np.ndarray:
@@ -35,3 +39,32 @@ def colour_scale(values: np.ndarray, sequential: str, signed: bool | None = None
         bound = max(abs(low), abs(high)) or 1.0
         return {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
     return {"colorscale": sequential, "zmin": low, "zmax": high if high > low else low + 1}
+
+
+def colour_bar(**place) -> dict:
+    """A thin colour bar; `place` (x, y, len, orientation...) puts it beside or under its own panel."""
+    return dict(thickness=BAR_THICKNESS, outlinewidth=0, **place)
+
+
+def bar_under(domain: tuple[float, float], y: float = 0.0) -> dict:
+    """A horizontal colour bar under one panel of a row, as wide as the panel's slot."""
+    return colour_bar(
+        orientation="h", x=sum(domain) / 2, xanchor="center", len=domain[1] - domain[0], y=y, yanchor="bottom", nticks=4
+    )
+
+
+def bar_beside(domain: tuple[float, float]) -> dict:
+    """A vertical colour bar on the right, as tall as one panel of a column."""
+    return colour_bar(y=sum(domain) / 2, yanchor="middle", len=domain[1] - domain[0])
+
+
+def plotly_config(name: str) -> dict:
+    """For st.plotly_chart(fig, config=...): plotly's camera button saves cnnviz-<name>.png at twice the size shown.
+
+    A figure cannot carry this: plotly keeps config apart from the layout (layout.modebar only adds or
+    removes buttons), so pages pass it to st.plotly_chart."""
+    filename = "cnnviz-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "figure")
+    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
+
+
+PLOTLY_CONFIG = plotly_config("figure")

@@ -13,12 +13,13 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz.figures.heatmaps import colour_scale, mosaic
+from cnnviz.figures import palette
+from cnnviz.figures.heatmaps import colour_bar, colour_scale, mosaic
 from cnnviz.layer_table import FcComparison, LayerInfo
 from cnnviz.pooling import PoolResult
 
-SEQUENTIAL = "Viridis"
-PICK_COLOUR = "#d62728"
+SEQUENTIAL = palette.MAGNITUDE
+PICK_COLOUR = palette.HIGHLIGHT
 
 
 def _figure(data: dict | list[dict], layout: dict) -> go.Figure:
@@ -83,7 +84,7 @@ def feature_grid(
             z=grid.astype(np.float32),
             customdata=np.dstack([index, rows_in_tile, cols_in_tile]),
             hoverongaps=False,
-            colorbar=dict(thickness=10),
+            colorbar=colour_bar(),
             **_colour(maps),
             hovertemplate="channel %{customdata[0]}<br>row %{customdata[1]}, col %{customdata[2]}"
             "<br>value %{z:.3f}<extra></extra>",
@@ -118,7 +119,7 @@ def map_heatmap(values: np.ndarray, title: str, height: int = 320, text: bool | 
     trace = dict(
         type="heatmap",
         z=values.astype(np.float32),
-        colorbar=dict(thickness=10),
+        colorbar=colour_bar(),
         **_colour(values),
         hovertemplate="row %{y}, col %{x}<br>value %{z:.3f}<extra></extra>",
     )
@@ -138,7 +139,7 @@ def filter_grid(weights: np.ndarray, title: str, height: int = 360) -> go.Figure
             z=grid.astype(np.float32),
             customdata=np.dstack([index // in_ch, index % in_ch]),
             hoverongaps=False,
-            colorbar=dict(thickness=10),
+            colorbar=colour_bar(),
             **_colour(flat),
             hovertemplate="filter %{customdata[0]}, input channel %{customdata[1]}<br>weight %{z:.3f}<extra></extra>",
         ),
@@ -149,7 +150,7 @@ def filter_grid(weights: np.ndarray, title: str, height: int = 360) -> go.Figure
 def class_scores(logits: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]) -> go.Figure:
     """The final layer: raw scores (logits) beside the softmax probabilities they turn into."""
     best = int(np.argmax(probs))
-    colours = ["#1f77b4" if i != best else PICK_COLOUR for i in range(len(classes))]
+    colours = [palette.BLUE if i != best else PICK_COLOUR for i in range(len(classes))]
     names = list(classes)
     return _figure(
         [
@@ -196,7 +197,7 @@ def parameter_bars(rows: list[LayerInfo]) -> go.Figure:
             type="bar",
             x=[r.name for r in rows],
             y=[r.params for r in rows],
-            marker_color=["#ff7f0e" if r.kind == "Linear" else "#1f77b4" for r in rows],
+            marker_color=[palette.ORANGE if r.kind == "Linear" else palette.BLUE for r in rows],
             text=[f"{r.params / total:.1%}" for r in rows],
             textposition="outside",
             hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
@@ -221,7 +222,7 @@ def fc_comparison_bars(comparison: FcComparison) -> go.Figure:
             y=values,
             text=[f"{v:,}" for v in values],
             textposition="outside",
-            marker_color=["#1f77b4", "#9467bd", "#ff7f0e"],
+            marker_color=[palette.BLUE, palette.REDDISH_PURPLE, palette.ORANGE],
             hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>",
         ),
         dict(
@@ -277,7 +278,7 @@ def pooling_figure(result: PoolResult, step: int | None = None, height: int = 38
             z=result.output.astype(np.float32),
             xaxis="x2",
             yaxis="y2",
-            showscale=False,
+            colorbar=colour_bar(),  # the input shares this scale
             **colour,
             texttemplate="%{z:.3~g}" if result.output.size <= 144 else "",
             hovertemplate="row %{y}, col %{x}<br>pooled %{z:.3f}<extra></extra>",
@@ -349,7 +350,7 @@ def shift_sweep_figure(
     shifts: list[int], sweeps: dict[str, np.ndarray], label: int, classes: tuple[str, ...], current: dict[str, int]
 ) -> go.Figure:
     """Probability of the true class as the image slides along each axis; red where the answer changes."""
-    colours = {"x": "#1f77b4", "y": "#9467bd"}
+    colours = {"x": palette.BLUE, "y": palette.REDDISH_PURPLE}
     data = []
     for axis, probs in sweeps.items():
         predicted = probs.argmax(1)
@@ -361,10 +362,10 @@ def shift_sweep_figure(
                 mode="lines+markers",
                 name=f"shift along {axis}",
                 line=dict(color=colours.get(axis)),
-                customdata=[classes[p] for p in predicted],
+                customdata=[palette.verdict(classes[p], p == label) for p in predicted],
                 hovertemplate=f"{axis} shift %{{x}} px<br>p = %{{y:.3f}}<br>predicted %{{customdata}}<extra></extra>",
                 marker=dict(
-                    color=np.where(predicted == label, colours.get(axis, "#2ca02c"), PICK_COLOUR),
+                    color=np.where(predicted == label, colours.get(axis, palette.BLUE), PICK_COLOUR),
                     size=9,
                     symbol=np.where(predicted == label, "circle", "x"),
                 ),
@@ -401,7 +402,7 @@ def vector_layers(layers: dict[str, np.ndarray], height: int = 260) -> go.Figure
             z=z,
             y=[f"{n} ({len(layers[n])})" for n in names],
             hoverongaps=False,
-            colorbar=dict(thickness=10),
+            colorbar=colour_bar(),
             hovertemplate="%{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>",
             **_colour(z),
         ),

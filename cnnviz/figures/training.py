@@ -13,15 +13,16 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.data import DATASETS
-from cnnviz.figures.heatmaps import DIVERGING, mosaic, tile
+from cnnviz.figures import palette
+from cnnviz.figures.heatmaps import colour_bar, mosaic, tile
 from cnnviz.models import MODELS
 from cnnviz.progress import CurvePoint, Progress
 from cnnviz.train import OPTIMIZERS, TrainConfig
 
-TRAIN_COLOUR = "#1f77b4"
-TEST_COLOUR = "#ff7f0e"
-RIGHT_COLOUR = "#2ca02c"
-WRONG_COLOUR = "#d62728"
+TRAIN_COLOUR = palette.TRAIN
+TEST_COLOUR = palette.TEST
+RIGHT_COLOUR = palette.RIGHT
+WRONG_COLOUR = palette.WRONG
 SMOOTHING = 0.8
 MAX_POINTS = 400
 
@@ -106,21 +107,13 @@ def curves_figure(
 
 
 def _picture(images: np.ndarray, cols: int, gap: int) -> dict:
-    """Grey images as one heatmap with NaN gaps, colour images as one RGB picture with white gaps."""
-    if images.shape[1] == 3:
-        rgb = tile(images.transpose(0, 2, 3, 1), cols, gap, fill=255.0)
-        return dict(type="image", z=rgb.astype(np.uint8), hoverinfo="skip")
-    grid = tile(images[:, 0], cols, gap, fill=np.nan)
-    return dict(
-        type="heatmap",
-        z=grid,
-        colorscale="gray_r",
-        zmin=0,
-        zmax=255,
-        showscale=False,
-        hoverongaps=False,
-        hoverinfo="skip",
-    )
+    """Images as one RGB picture with white gaps: pictures, not measurements, so no colour bar.
+
+    Grey images are drawn dark ink on white (255 - value), as the digits are written on paper."""
+    if images.shape[1] == 1:
+        images = np.repeat(255 - images.astype(np.float32), 3, axis=1)
+    rgb = tile(images.transpose(0, 2, 3, 1), cols, gap, fill=255.0)
+    return dict(type="image", z=rgb.astype(np.uint8), hoverinfo="skip")
 
 
 def _image_layout(height: int, bottom: int, **extra) -> dict:
@@ -137,14 +130,14 @@ def _image_layout(height: int, bottom: int, **extra) -> dict:
 def tiles_figure(
     images: np.ndarray, captions: list[str], correct: list[bool], cols: int = 10, height: int = 150
 ) -> go.Figure:
-    """Images (N, C, H, W uint8) in a row, each captioned in green when right and red when wrong."""
+    """Images (N, C, H, W uint8) in a row, each captioned ✓ in blue when right and ✗ in vermillion when wrong."""
     gap = max(4, images.shape[-1] // 2)
     h, w = images.shape[-2:]
     notes = [
         dict(
             x=(k % cols) * (w + gap) + (w - 1) / 2,
             y=(k // cols) * (h + gap) + h - 0.5,
-            text=text,
+            text=palette.verdict(text, ok),
             showarrow=False,
             yanchor="top",
             font=dict(size=12, color=RIGHT_COLOUR if ok else WRONG_COLOUR),
@@ -155,7 +148,7 @@ def tiles_figure(
 
 
 def filters_figure(weights: np.ndarray, height: int = 150) -> go.Figure:
-    """conv1's filters side by side: red positive, blue negative weights (colour filters as RGB)."""
+    """conv1's filters side by side: red positive, blue negative weights with a colour bar (colour filters as RGB)."""
     n, channels = weights.shape[:2]
     cols = n if n <= 16 else math.ceil(n / 2)
     if channels == 3:
@@ -169,11 +162,11 @@ def filters_figure(weights: np.ndarray, height: int = 150) -> go.Figure:
             type="heatmap",
             z=grid,
             customdata=index,
-            colorscale=DIVERGING,
+            colorscale=palette.DIVERGING,
             zmin=-bound,
             zmax=bound,
             hoverongaps=False,
-            colorbar=dict(thickness=10),
+            colorbar=colour_bar(),
             hovertemplate="filter %{customdata}<br>weight %{z:.3f}<extra></extra>",
         )
     return go.Figure([trace], _image_layout(height, bottom=0))
@@ -192,10 +185,10 @@ def confusion_figure(matrix: np.ndarray, classes: tuple[str, ...], height: int =
                 y=labels,
                 text=matrix,
                 texttemplate="%{text}",
-                colorscale="Blues",
+                colorscale=palette.MAGNITUDE,
                 zmin=0,
                 zmax=1,
-                colorbar=dict(thickness=10, title=dict(text="share of row")),
+                colorbar=colour_bar(title=dict(text="share of row")),
                 hovertemplate="true %{y}, predicted %{x}<br>%{text} images (%{z:.1%} of the %{y}s)<extra></extra>",
             )
         ],

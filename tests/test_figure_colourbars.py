@@ -1,0 +1,184 @@
+"""Every heatmap the app draws comes with a colour bar, and no figure builder escapes this check.
+
+Each public builder in cnnviz.figures (a function whose return annotation is a plotly Figure) is built
+here from real inputs: the shipped models, the sample digits, our own convolution and pooling. A
+builder added later fails `test_every_builder_is_checked` until it gets a case below.
+"""
+
+import importlib
+import inspect
+import json
+import pkgutil
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+import cnnviz.figures
+from cnnviz import activations, conv, data, pooling, predict, progress, train, weights
+from cnnviz import layer_table as layer_info
+from cnnviz.figures import conv as conv_figs
+from cnnviz.figures import network, training
+from cnnviz.figures import predict as predict_figs
+
+COLOUR_MAPPED = {"heatmap", "contour", "surface", "histogram2d"}  # traces that turn numbers into colours
+NO_HEATMAP = {  # builders that draw no colour-mapped trace (checked: they really draw none)
+    "network.class_scores": "bars",
+    "network.parameter_bars": "bars",
+    "network.fc_comparison_bars": "bars",
+    "network.shift_sweep_figure": "curves",
+    "training.curves_figure": "curves",
+    "training.tiles_figure": "pictures of digits, drawn as an image",
+    "predict.probability_bars": "bars",
+}
+BACKDROPS = {  # builders where one heatmap is a picture under another: only the top one needs a bar
+    "predict.explanation_overlay": "the grey model input is a backdrop under the explanation heatmap",
+}
+
+
+@pytest.fixture(scope="module")
+def real():
+    """Small real inputs for every builder."""
+    digits, labels = data.sample_digits()
+    lenet = weights.load_pretrained("lenet5")
+    acts = activations.run_model(lenet, digits[0])
+    probs = predict.predict_batch(lenet, digits[:20])
+    return dict(
+        digits=digits,
+        labels=labels,
+        model=lenet,
+        acts=acts,
+        probs=probs,
+        grey=conv.convolve(digits[0].astype(float), np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]]), padding=1),
+        colour=conv.convolve(
+            np.random.default_rng(0).uniform(0, 255, (3, 8, 8)), np.random.default_rng(1).normal(size=(2, 3, 3, 3))
+        ),
+        pooled=pooling.pool2d(acts.layers["conv1"][0], 2),
+    )
+
+
+def _conv(r):
+    grey, colour = r["grey"], r["colour"]
+    win = conv.window(grey, 40)
+    return {
+        "conv.input_figure": [
+            conv_figs.input_figure(grey, win),
+            conv_figs.input_figure(grey, win, crop=conv_figs.window_crop(grey, win)),
+        ],
+        "conv.channel_step_figure": [conv_figs.channel_step_figure(colour, conv.window(colour, 3, 1))],
+        "conv.kernel_products_figure": [conv_figs.kernel_products_figure(win)],
+        "conv.output_figure": [
+            conv_figs.output_figure(grey.output[0], 40),
+            conv_figs.output_figure(grey.output[0], 40, crop=conv_figs.output_crop(grey.output.shape[1:], 40)),
+        ],
+        "conv.overview_figure": [conv_figs.overview_figure(grey, win)],
+        "conv.channel_sum_figure": [conv_figs.channel_sum_figure(colour, 1)],
+        "conv.volume_figure": [conv_figs.volume_figure(colour)],
+    }
+
+
+def _network(r):
+    model, acts = r["model"], r["acts"]
+    sweep = activations.shift_sweep(model, r["digits"][0], range(-2, 3))
+    return {
+        "network.feature_grid": [network.feature_grid(acts.layers["conv1"], "conv1", selected=1, clickable=True)],
+        "network.map_heatmap": [network.map_heatmap(acts.layers["pool2"][0], "pool2")],
+        "network.filter_grid": [network.filter_grid(activations.conv_filters(model, "conv2"), "conv2")],
+        "network.class_scores": [network.class_scores(acts.logits, acts.probs, model.classes)],
+        "network.parameter_bars": [network.parameter_bars(layer_info.layer_table(model))],
+        "network.fc_comparison_bars": [network.fc_comparison_bars(layer_info.fc_comparison(model, "conv2"))],
+        "network.pooling_figure": [network.pooling_figure(r["pooled"]), network.pooling_figure(r["pooled"], 3)],
+        "network.shift_sweep_figure": [
+            network.shift_sweep_figure(list(range(-2, 3)), {"x": sweep}, int(r["labels"][0]), model.classes, {"x": 0})
+        ],
+        "network.vector_layers": [network.vector_layers({n: v for n, v in acts.layers.items() if v.ndim == 1})],
+    }
+
+
+def _training(r):
+    digits, labels, probs = r["digits"][:20], r["labels"][:20], r["probs"]
+    points = tuple(progress.CurvePoint(i / 4, 2.0 / (i + 1), i / 8) for i in range(8))
+    return {
+        "training.curves_figure": [training.curves_figure(points, points[::2], 2, 500)],
+        "training.tiles_figure": [
+            training.tiles_figure(
+                digits[:10, None], [str(p) for p in probs[:10].argmax(1)], list(probs[:10].argmax(1) == labels[:10])
+            )
+        ],
+        "training.filters_figure": [training.filters_figure(activations.conv_filters(r["model"], "conv1"))],
+        "training.confusion_figure": [
+            training.confusion_figure(
+                train.confusion_matrix(torch.from_numpy(probs), torch.from_numpy(labels.astype(np.int64))),
+                r["model"].classes,
+            )
+        ],
+    }
+
+
+def _predict(r):
+    picture = r["acts"].input[0]
+    return {
+        "predict.probability_bars": [predict_figs.probability_bars(r["acts"].probs, "LeNet-5")],
+        "predict.explanation_overlay": [predict_figs.explanation_overlay(picture, picture / picture.max(), "why")],
+    }
+
+
+CASES = (_conv, _network, _training, _predict)
+
+
+@pytest.fixture(scope="module")
+def built(real):
+    return {name: figures for case in CASES for name, figures in case(real).items()}
+
+
+def discovered_builders() -> set[str]:
+    """'module.function' for every public function in cnnviz.figures.* annotated to return a plotly Figure."""
+    names = set()
+    for info in pkgutil.iter_modules(cnnviz.figures.__path__):
+        module = importlib.import_module(f"cnnviz.figures.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            returns = str(inspect.signature(function).return_annotation)
+            if function.__module__ == module.__name__ and not name.startswith("_") and "Figure" in returns:
+                names.add(f"{info.name}.{name}")
+    return names
+
+
+def test_every_builder_is_checked(built):
+    missing = discovered_builders() - set(built)
+    assert not missing, f"Figure builders not built in {__file__}: {sorted(missing)}"
+    assert set(NO_HEATMAP) <= set(built) and set(BACKDROPS) <= set(built)
+
+
+def _scale_of(trace: dict) -> str:
+    """What decides a trace's colours: the scale and its range."""
+    low, high = trace.get("zmin", trace.get("cmin")), trace.get("zmax", trace.get("cmax"))
+    return json.dumps([trace.get("colorscale"), low, high, trace.get("coloraxis")], default=str)
+
+
+def _shows_bar(trace: dict, layout: dict) -> bool:
+    if "coloraxis" in trace:
+        return layout.get(trace["coloraxis"], {}).get("showscale", True)
+    return trace.get("showscale", True)  # plotly shows a heatmap's bar unless told not to
+
+
+@pytest.mark.parametrize("name", sorted(discovered_builders()))
+def test_every_heatmap_has_a_colour_bar(built, name):
+    for fig in built[name]:
+        spec = go.Figure(fig.to_dict()).to_dict()  # validated, as st.plotly_chart does
+        mapped = [t for t in spec["data"] if t["type"] in COLOUR_MAPPED]
+        if name in NO_HEATMAP:
+            assert not mapped, f"{name} draws {mapped[0]['type']}: give it a colour bar and a case"
+            continue
+        assert mapped, f"{name} draws no heatmap: list it in NO_HEATMAP"
+        shown = {_scale_of(t) for t in mapped if _shows_bar(t, spec["layout"])}
+        assert shown, f"{name}: no colour bar"
+        if name not in BACKDROPS:  # every scale in use has its bar (maps that share a scale share one bar)
+            assert all(_scale_of(t) in shown for t in mapped), f"{name}: a heatmap's scale has no colour bar"
+
+
+def test_the_checks_can_fail():
+    bare = go.Figure(go.Heatmap(z=[[1, 2]], showscale=False)).to_dict()
+    assert not _shows_bar(bare["data"][0], bare["layout"])
+    two = [dict(type="heatmap", colorscale="Viridis", zmin=0, zmax=1), dict(type="heatmap", zmin=0, zmax=2)]
+    assert _scale_of(two[0]) != _scale_of(two[1])
