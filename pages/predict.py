@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import predict, ui
+from cnnviz import explain, predict, ui
 from cnnviz.data import sample_digits
 from cnnviz.figures.predict import explanation_overlay, probability_bars
 from cnnviz.images import ImageInputError, load_image
@@ -79,10 +79,7 @@ def predict_panel():
     show_predictions(prepared.digit)
 
 
-EXPLAIN_HELP = (
-    "Saliency: the pixels that would change the score most. "
-    "Grad-CAM: where the last convolution layer found evidence for the class."
-)
+EXPLAIN_HELP = "  \n".join(f"**{e.title}**: {e.caption}" for e in explain.EXPLANATIONS.values())
 
 
 def show_predictions(digit: np.ndarray) -> None:
@@ -92,12 +89,14 @@ def show_predictions(digit: np.ndarray) -> None:
         return
     method = st.radio(
         "Explain the vote with",
-        ["saliency", "grad_cam"],
+        list(explain.EXPLANATIONS),
         horizontal=True,
         key="predict_method",
         help=EXPLAIN_HELP,
-        format_func={"saliency": "Saliency (SmoothGrad)", "grad_cam": "Grad-CAM"}.get,
+        format_func=lambda name: explain.EXPLANATIONS[name].title,
     )
+    explanation = explain.EXPLANATIONS[method]
+    st.caption(explanation.caption)
     for col, (label, key) in zip(st.columns(len(choices)), choices.items()):
         try:
             model = ui.get_model(key)
@@ -109,9 +108,10 @@ def show_predictions(digit: np.ndarray) -> None:
         with col:
             st.markdown(f"**{label}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
             st.plotly_chart(probability_bars(probs, label), key=f"bars_{key}")
-            heat = predict.EXPLANATIONS[method](digit, model, top)
+            heat = explanation.explain(digit, model, top)
             model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()
-            st.plotly_chart(explanation_overlay(model_in, heat, f"Where it saw a {top}"), key=f"why_{key}")
+            figure = explanation_overlay(model_in, heat, f"Where it saw a {top}", explanation.unit)
+            st.plotly_chart(figure, key=f"why_{key}")
 
 
 predict_panel()

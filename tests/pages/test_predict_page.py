@@ -1,10 +1,12 @@
 """AppTest for the predict page: it renders, samples are predicted by every shipped model, explanations switch."""
 
+import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnviz import explain
 from cnnviz.data import sample_digits
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "predict.py")
@@ -35,10 +37,18 @@ def test_sample_digits_are_predicted_by_every_shipped_model(app, index):
     assert all(f"Prediction: {labels[index]} (" in line for line in lines)
 
 
-def test_grad_cam_can_be_chosen(app):
+@pytest.mark.parametrize("method", sorted(explain.EXPLANATIONS))
+def test_each_explanation_says_what_it_means_and_has_a_colour_bar(app, method):
+    explanation = explain.EXPLANATIONS[method]
     app.radio(key="predict_source").set_value("Sample").run()
-    app.radio(key="predict_method").set_value("grad_cam").run()
+    app.radio(key="predict_method").set_value(method).run()
     assert not app.exception and len(predictions(app)) >= 2
+    assert any(c.value == explanation.caption for c in app.caption)
+    maps = [json.loads(c.proto.spec) for c in app.get("plotly_chart") if "Where it saw" in c.proto.spec]
+    assert len(maps) >= 2
+    for spec in maps:
+        overlay = spec["data"][-1]
+        assert overlay.get("showscale", True) and overlay["colorbar"]["title"]["text"] == explanation.unit
 
 
 def test_a_corrupt_shipped_model_is_reported_and_the_others_still_vote(monkeypatch, tmp_path):
