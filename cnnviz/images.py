@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import re
 import threading
 import warnings
 from collections.abc import Iterator
@@ -62,10 +63,23 @@ TRANSPOSES = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+# What turns plain text into markup in st.markdown: links and images ([]), autolinks and HTML (<>),
+# emphasis, code, maths, tables, headings, Streamlit's :colour[...] and :emoji:, e-mail and URL
+# autolinks (@, the ':' of https:, the '.' of www.), entities (&); plus list markers at the start.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:@&])")
+WEB_PREFIX = re.compile(r"\b(www)\.", re.IGNORECASE)
+LIST_MARKER = re.compile(r"^(\s*(?:\d+)?)([-+.)])")
 
 
 class ImageInputError(ValueError):
     """An image the app cannot use; the message says what is wrong and what to do."""
+
+
+def escape_markdown(text: object) -> str:
+    """User text (a file name, a label, a message quoting it) shown literally by st.markdown, on one line."""
+    line = " ".join(str(text).splitlines())
+    escaped = WEB_PREFIX.sub(r"\1\\.", MARKDOWN_SPECIAL.sub(r"\\\1", line))
+    return LIST_MARKER.sub(r"\1\\\2", escaped)
 
 
 def load_image(data: bytes) -> Image.Image:

@@ -39,8 +39,8 @@ def pretrained(name: str) -> LayeredCNN:
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the dataset...")
 def split(name: str, train: bool) -> data.Split:
-    """A dataset split as uint8 tensors, read once per server."""
-    return data.load_split(name, train)
+    """A dataset split as uint8 tensors, read once per server; never downloaded (DatasetMissingError)."""
+    return data.load_split(name, train, download=False)
 
 
 def trained_models() -> dict[str, SessionModel]:

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import activations, ui
+from cnnviz import activations, data, ui
 from cnnviz.figures import network as figs
-from cnnviz.images import ImageInputError
+from cnnviz.images import ImageInputError, escape_markdown
 from cnnviz.weights import WeightsError
 
 ui.route_through_app()
@@ -50,7 +50,7 @@ with controls:
     try:
         model = ui.get_model(model_key)
     except WeightsError as exc:
-        st.error(f"{label} could not be loaded: {exc}")
+        st.error(escape_markdown(f"{label} could not be loaded: {exc}"))
         st.stop()
     sources = list(SOURCES) if model.dataset == "mnist" else ["test"]
     source = st.radio("Image", sources, format_func=SOURCES.get, horizontal=True, key="fm_source")
@@ -74,8 +74,8 @@ with controls:
     else:
         try:
             test = ui.split(model.dataset, False)
-        except FileNotFoundError as exc:
-            st.error(f"The test set is not available: {exc}")
+        except data.DatasetMissingError:
+            st.error(data.missing_message(model.dataset))
             st.stop()
         index = st.number_input(f"Test image (0–{len(test) - 1})", 0, len(test) - 1, 0, key="fm_index")
         image, true_label = test.images[int(index)].numpy().squeeze(0), int(test.labels[int(index)])

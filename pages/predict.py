@@ -6,7 +6,7 @@ import streamlit as st
 from cnnviz import explain, predict, ui
 from cnnviz.data import sample_digits
 from cnnviz.figures.predict import explanation_overlay, probability_bars
-from cnnviz.images import ImageInputError, load_image
+from cnnviz.images import ImageInputError, escape_markdown, load_image
 from cnnviz.weights import WeightsError
 
 ui.route_through_app()
@@ -66,7 +66,7 @@ def predict_panel():
         image = {"Draw": drawn_image, "Upload": uploaded_image, "Sample": sample_image}[source]()
         prepared = None if image is None else predict.preprocess(image)
     except ImageInputError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         return
     if prepared is None:
         st.info("Draw a digit on the canvas (or pick Upload / Sample above).")
@@ -101,12 +101,12 @@ def show_predictions(digit: np.ndarray) -> None:
         try:
             model = ui.get_model(key)
         except WeightsError as exc:
-            col.error(f"{label} could not be loaded: {exc}")
+            col.error(escape_markdown(f"{label} could not be loaded: {exc}"))
             continue
         probs = predict.predict_probs(digit, model)
         top = int(probs.argmax())
         with col:
-            st.markdown(f"**{label}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
+            st.markdown(f"**{escape_markdown(label)}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
             st.plotly_chart(probability_bars(probs, label), key=f"bars_{key}")
             heat = explanation.explain(digit, model, top)
             model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()

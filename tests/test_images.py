@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from cnnviz.images import MAX_BYTES, MAX_PIXELS, MAX_SIDE, ImageInputError, load_image
+from cnnviz.images import MAX_BYTES, MAX_PIXELS, MAX_SIDE, ImageInputError, escape_markdown, load_image
 
 
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
@@ -191,3 +191,23 @@ def test_a_big_rotated_photo_is_shrunk_then_turned():
     loaded = np.asarray(load_image(encode(wide, "JPEG", quality=90, exif=exif)))
     assert max(loaded.shape) <= MAX_SIDE and loaded.shape[0] > loaded.shape[1]
     assert loaded[:, -5:].mean() < 60 and loaded[:, :5].mean() > 200  # the band is now along the right edge
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("[click me](https://example.org)", r"\[click me\](https\://example.org)"),
+        ("LeNet-5, 98.0% (from my model.safetensors)", "LeNet-5, 98.0% (from my model.safetensors)"),
+        (
+            "**bold** _it_ `code` $x$ ~s~ a|b #h <b> &amp; :red[x]",
+            r"\*\*bold\*\* \_it\_ \`code\` \$x\$ \~s\~ a\|b \#h \<b\> \&amp; \:red\[x\]",
+        ),
+        ("www.example.org and me@example.org", r"www\.example.org and me\@example.org"),
+        ("- a list item", r"\- a list item"),
+        ("12. numbered", r"12\. numbered"),
+        ("two\nlines", "two lines"),
+        ("back\\slash", r"back\\slash"),
+    ],
+)
+def test_escape_markdown_keeps_user_text_literal(text, shown):
+    assert escape_markdown(text) == shown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -22,7 +24,7 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
         )
     )
     fig.update_layout(
-        title=title,
+        title=html.escape(title),  # a model's label may quote a file name; plotly renders <a> tags
         height=260,
         margin=dict(l=10, r=10, t=40, b=10),
         yaxis=dict(range=[0, 100], title="probability (%)"),

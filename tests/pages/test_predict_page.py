@@ -1,6 +1,7 @@
 """AppTest for the predict page: it renders, samples are predicted by every shipped model, explanations switch."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,42 @@ def test_a_corrupt_shipped_model_is_reported_and_the_others_still_vote(monkeypat
         assert line.startswith(f"**LeNet-5 (shipped)** — Prediction: {labels[0]} (")
     finally:
         ui.pretrained.clear()
+
+
+LINK_NAME = "[click me](https://example.org)"
+UNESCAPED_LINK = re.compile(r"(?<!\\)\]\(")  # '](' that Markdown would read as the middle of a link
+
+
+def shown_text(at) -> list[str]:
+    """Every piece of Markdown the page sends: markdown, captions, alerts."""
+    return [e.value for kind in ("markdown", "caption", "error", "warning", "info", "success") for e in at.get(kind)]
+
+
+def test_file_names_are_shown_as_text_never_as_links():
+    """A weights file and a picture named like a Markdown link: the page shows the name, not a link."""
+    import io
+
+    from PIL import Image
+
+    from cnnviz import ui
+    from cnnviz.images import escape_markdown
+    from cnnviz.models import load_pretrained
+
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    label = f"LeNet-5 (from {LINK_NAME}.safetensors)"  # as ui.open_weights_file names an opened file
+    at.session_state[ui.TRAINED_MODELS_KEY] = {label: ui.SessionModel(load_pretrained("lenet5"), {"model": "lenet5"})}
+    at.radio(key="predict_source").set_value("Upload").run()
+    picture = io.BytesIO()
+    digits, labels = sample_digits()
+    Image.fromarray(255 - digits[0]).resize((112, 112)).save(picture, "PNG")
+    at.file_uploader(key="predict_upload").set_value((f"{LINK_NAME}.png", picture.getvalue(), "image/png")).run()
+    assert not at.exception
+    lines = predictions(at)
+    assert any(
+        line.startswith(f"**{escape_markdown(label)} (this session)** — Prediction: {labels[0]} (") for line in lines
+    )
+    assert not any(LINK_NAME in text or UNESCAPED_LINK.search(text) for text in shown_text(at))
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert not any("<a" in title for title in titles)
+    at.file_uploader(key="predict_upload").set_value((f"{LINK_NAME}.png", b"not a picture", "image/png")).run()
+    assert at.error and not any(LINK_NAME in text for text in shown_text(at))
