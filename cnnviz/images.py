@@ -64,10 +64,13 @@ TRANSPOSES = {
     8: Image.Transpose.ROTATE_90,
 }
 # What turns plain text into markup in st.markdown: links and images ([]), autolinks and HTML (<>),
-# emphasis, code, maths, tables, headings, Streamlit's :colour[...] and :emoji:, e-mail and URL
-# autolinks (@, the ':' of https:, the '.' of www.), entities (&); plus list markers at the start.
+# emphasis, code, maths, tables, headings, Streamlit's :colour[...] and :emoji:, entities (&); plus
+# list markers at the start. Bare URLs and e-mail addresses are linked after escapes are resolved
+# (GFM autolink literals, checked in Chromium), so an invisible word joiner breaks their 'https:',
+# 'www.' and '@' instead.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:@&])")
-WEB_PREFIX = re.compile(r"\b(www)\.", re.IGNORECASE)
+AUTOLINK_ANCHOR = re.compile(r"(?=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 LIST_MARKER = re.compile(r"^(\s*(?:\d+)?)([-+.)])")
 
 
@@ -77,9 +80,8 @@ class ImageInputError(ValueError):
 
 def escape_markdown(text: object) -> str:
     """User text (a file name, a label, a message quoting it) shown literally by st.markdown, on one line."""
-    line = " ".join(str(text).splitlines())
-    escaped = WEB_PREFIX.sub(r"\1\\.", MARKDOWN_SPECIAL.sub(r"\\\1", line))
-    return LIST_MARKER.sub(r"\1\\\2", escaped)
+    line = AUTOLINK_ANCHOR.sub(WORD_JOINER, " ".join(str(text).splitlines()))
+    return LIST_MARKER.sub(r"\1\\\2", MARKDOWN_SPECIAL.sub(r"\\\1", line))
 
 
 def load_image(data: bytes) -> Image.Image:

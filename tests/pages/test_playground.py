@@ -81,7 +81,7 @@ def test_typed_text_is_quoted_literally_in_errors(at):
     at.text_area(key="kernel_text").set_value("1 **https://example.org**")
     check(at)
     [message] = errors(at)
-    assert r"'\*\*https\://example.or' (row 1, number 2) is not a number" in message
+    assert "'\\*\\*https\u2060\\://example.or' (row 1, number 2) is not a number" in message
 
 
 def test_padding_amount_and_mode(at):
