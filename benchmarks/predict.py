@@ -2,7 +2,8 @@
 
 1. A 320x320 canvas drawing (RGBA, as st_canvas returns it) -> canvas_to_image -> preprocess ->
    probabilities from every shipped model -> the chosen explanation: median and 95th percentile
-   wall time over repeated runs, with torch on 1 thread and on the default count.
+   wall time over repeated runs, with torch on 1 thread and on the default count; then the occlusion
+   map alone per model and digit (budget 50 ms) over the 100 shipped sample digits.
 2. The full pipeline + shipped models on assets/font_digits.npz (font faces and mouse-like strokes
    never seen in training): accuracy overall, per source and per digit, and the commonest mistakes.
 Run: python benchmarks/predict.py
@@ -22,8 +23,8 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cnnviz import predict  # noqa: E402
-from cnnviz.data import ASSETS, to_model_input  # noqa: E402
+from cnnviz import explain, predict  # noqa: E402
+from cnnviz.data import ASSETS, sample_digits, to_model_input  # noqa: E402
 from cnnviz.models import MODELS  # noqa: E402
 from cnnviz.weights import load_pretrained, pretrained_names  # noqa: E402
 
@@ -41,7 +42,7 @@ def one_change(rgba: np.ndarray, models: list, method: str) -> None:
     digit = predict.preprocess(predict.canvas_to_image(rgba)).digit
     for model in models:
         probs = predict.predict_probs(digit, model)
-        predict.EXPLANATIONS[method](digit, model, int(probs.argmax()))
+        explain.EXPLANATIONS[method].explain(digit, model, int(probs.argmax()))
 
 
 def time_changes(models: list, method: str) -> tuple[float, float]:
@@ -53,6 +54,21 @@ def time_changes(models: list, method: str) -> tuple[float, float]:
         one_change(rgba, models, method)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), float(np.percentile(times, 95))
+
+
+def occlusion_times(models: dict) -> None:
+    """The occlusion map alone, one digit and one model at a time: its cost grows with the ink."""
+    digits = [predict.preprocess(Image.fromarray(x)).digit for x in sample_digits()[0]]
+    for name, model in models.items():
+        times = []
+        for digit in digits:
+            start = time.perf_counter()
+            explain.occlusion(digit, model, 0)
+            times.append((time.perf_counter() - start) * 1000)
+        print(
+            f"  occlusion map alone, {MODELS[name].title}, 1 thread: median {statistics.median(times):5.1f}, "
+            f"p95 {np.percentile(times, 95):5.1f}, max {max(times):5.1f} (100 sample digits)"
+        )
 
 
 def font_accuracy(models: dict) -> None:
@@ -84,7 +100,7 @@ def main() -> None:
     print("Canvas change -> probabilities of every shipped model + explanation (ms, budget 50):")
     for threads in sorted({1, default_threads}):
         torch.set_num_threads(threads)
-        for method in predict.EXPLANATIONS:
+        for method in explain.EXPLANATIONS:
             median, p95 = time_changes(list(models.values()), method)
             print(f"  torch threads {threads}, {method:>8}: median {median:5.1f}, p95 {p95:5.1f}")
     torch.set_num_threads(1)
@@ -96,6 +112,7 @@ def main() -> None:
         f"  of which preprocessing alone: {(time.perf_counter() - start) / RUNS * 1000:.1f} ms "
         f"(digit read as {[int(predict.predict_probs(digit, m).argmax()) for m in models.values()]})"
     )
+    occlusion_times(models)
     font_accuracy(models)
 
 

@@ -2,7 +2,8 @@
 
 MNIST and Fashion-MNIST are read straight from their IDX files (gzip or not); CIFAR-10 from the
 standard ``cifar-10-batches-py`` pickles of plain arrays. torchvision's download is only a fallback
-for users with internet when the files are missing.
+for users with internet when the files are missing, and only an explicit command asks for it (the CLI
+does unless told ``--no-download``); a page never downloads, it says how to get the files instead.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ IDX_FILES = {
     False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+GET_IT = {
+    "mnist": "put the four MNIST *-ubyte.gz files (from https://ossci-datasets.s3.amazonaws.com/mnist/) in "
+    "MNIST/raw/ inside the data folder",
+    "fashion": "install Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist), or put "
+    "its four *-ubyte.gz files in FashionMNIST/raw/ inside the data folder",
+    "cifar10": "download https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz (about 170 MB) and unpack it "
+    "in the data folder, so that it holds cifar-10-batches-py/",
+}
 SOURCES = {
     "mnist": "https://ossci-datasets.s3.amazonaws.com/mnist/ (the four *-ubyte.gz files)",
     "fashion": "https://github.com/zalandoresearch/fashion-mnist or Debian's dataset-fashion-mnist",
@@ -237,11 +246,22 @@ def _cached_split(name: str, train: bool, root: Path, download: bool) -> Split:
     return Split(torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels), DATASETS[name])
 
 
-def load_split(name: str, train: bool, root: str | os.PathLike | None = None, download: bool = True) -> Split:
-    """One split as uint8 tensors, read once per process (cached)."""
+def load_split(name: str, train: bool, root: str | os.PathLike | None = None, download: bool = False) -> Split:
+    """One split as uint8 tensors, read once per process (cached); torchvision's download only if asked."""
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
     return _cached_split(name, train, data_dir(root).resolve(), download)
+
+
+def missing_message(name: str) -> str:
+    """What a page says when a dataset is not on disk: pages never download, so say how to get it."""
+    title = DATASETS[name].title
+    return (
+        f"{title} is not on this machine, and the app's pages never download data. To get it, {GET_IT[name]} "
+        "(the data folder is the one CNNVIZ_DATA names, else ./data), or run "
+        f"`python -m cnnviz train --dataset {name}` once on a machine with internet: it downloads {title} there. "
+        "Then reload this page."
+    )
 
 
 def to_model_input(images: torch.Tensor, size: int) -> torch.Tensor:

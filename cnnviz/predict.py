@@ -1,4 +1,4 @@
-"""Turn any drawn, typed or photographed digit into an MNIST-style 28x28 image, predict it, explain it.
+"""Turn any drawn, typed or photographed digit into an MNIST-style 28x28 image and predict it.
 
 MNIST digits are white ink on black, their bounding box scaled to 20 px and placed by centre of mass
 in a 28x28 frame; a network trained on them only works on input made the same way. ``preprocess``
@@ -299,44 +299,3 @@ def _shipped(name: str) -> LayeredCNN:
 def predict_digit(image: Image.Image, model: str = "lenet5") -> np.ndarray:
     """Class probabilities (10,) for any image of a digit, with a shipped model by name."""
     return predict_image(image, _shipped(model))
-
-
-def _normalise_map(heat: torch.Tensor) -> np.ndarray:
-    heat = heat.detach().float().cpu()
-    top = float(heat.max())
-    return (heat / top if top > 0 else heat).numpy()
-
-
-def saliency(
-    digit: np.ndarray, model: LayeredCNN, target: int, samples: int = 16, noise: float = 0.15, seed: int = 0
-) -> np.ndarray:
-    """Which input pixels move the target score most: |gradient| averaged over noisy copies (SmoothGrad)."""
-    x = model_input(digit, model)
-    generator = torch.Generator().manual_seed(seed)
-    noisy = (x.cpu() + noise * torch.randn((samples, *x.shape[1:]), generator=generator)).to(x.device)
-    noisy.requires_grad_(True)
-    with evaluating(model):
-        (grad,) = torch.autograd.grad(model(noisy)[:, target].sum(), noisy)
-    return _normalise_map(grad.abs().mean(dim=(0, 1)))
-
-
-def _last_feature_layer(activations: dict[str, torch.Tensor]) -> str:
-    """The last layer before flattening that is not a pooling step: the finest high-level maps."""
-    names = [n for n, a in activations.items() if a.dim() == 4 and not n.startswith("pool")]
-    return names[-1]
-
-
-def grad_cam(digit: np.ndarray, model: LayeredCNN, target: int) -> np.ndarray:
-    """Where the last conv layer saw evidence for the target (Selvaraju et al. 2017), at input size."""
-    x = model_input(digit, model)
-    with evaluating(model):
-        logits, activations = model.forward_with_activations(x)
-        maps = activations[_last_feature_layer(activations)]
-        (grad,) = torch.autograd.grad(logits[0, target], maps)
-    weights = grad.mean(dim=(2, 3), keepdim=True)
-    cam = F.relu((weights * maps).sum(dim=1, keepdim=True))
-    cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)
-    return _normalise_map(cam[0, 0])
-
-
-EXPLANATIONS = {"saliency": saliency, "grad_cam": grad_cam}

@@ -124,6 +124,7 @@ PLAYGROUND_SOURCES = ("example", "digit", "upload")
 FM_SOURCES = ("sample", "test", "upload")
 FM_VIEWS = ("layers", "channel", "filters", "pooling", "position", "scores")
 PREDICT_SOURCES = ("draw", "upload", "sample")
+EXPLANATIONS = ("occlusion", "gradient_input")  # cnnviz.explain.EXPLANATIONS, in its order (tested)
 TRAIN_SIZES = (500, 1000, 2000, 5000, 10000, 20000, 60000)
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
 
@@ -200,7 +201,7 @@ PAGES: dict[str, tuple[Field, ...]] = {
         _choice("pred_source", PREDICT_SOURCES),
         _int("pred_pen", 22, 5, 50),
         _int("pred_sample", 0, 0, SAMPLE_DIGITS - 1),
-        _choice("pred_method", ("saliency", "grad_cam")),
+        _choice("pred_method", EXPLANATIONS),
     ),
 }
 

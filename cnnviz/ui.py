@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from cnnviz import data, images, models, state, weights
+from cnnviz.images import escape_markdown
 from cnnviz.jobs import THREADS_PER_JOB
 from cnnviz.models import LayeredCNN
 
@@ -20,9 +20,6 @@ OPENED_UPLOADS_KEY = "opened_weight_uploads"  # uploader file id -> label of the
 IMAGE_TYPES = [ext for fmt in images.FORMATS for ext in ([fmt.lower(), "jpg"] if fmt == "JPEG" else [fmt.lower()])]
 KEEP_MODELS = 5  # per browser session: trained here or opened from a file
 SHOWN_NAME_CHARS = 60
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@[-`{-~])")  # every ASCII punctuation character may be escaped
-_AUTOLINK_MARKS = re.compile(r":|@|(?<=www)\.", re.IGNORECASE)
-WORD_JOINER = "\u2060"
 
 
 @dataclass
@@ -51,8 +48,8 @@ def pretrained(name: str) -> LayeredCNN:
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the dataset...")
 def split(name: str, train: bool) -> data.Split:
-    """A dataset split as uint8 tensors, read once per server."""
-    return data.load_split(name, train)
+    """A dataset split as uint8 tensors, read once per server; never downloaded (DatasetMissingError)."""
+    return data.load_split(name, train, download=False)
 
 
 def trained_models() -> dict[str, SessionModel]:
@@ -72,22 +69,6 @@ def plain_name(name: str, limit: int = SHOWN_NAME_CHARS) -> str:
     """A user's file name fit for a label: one line of printable characters, long names cut short."""
     name = "".join(ch for ch in " ".join(name.split()) if ch.isprintable())
     return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
-def escape_markdown(text: str) -> str:
-    """User text (a file name, a value from a file) shown by Markdown as written: no links, emphasis or headings.
-
-    Backslashes escape every ASCII punctuation character, but GFM finds literal autolinks
-    (``https://...``, ``www.``, ``name@host``) after escapes are resolved, so an invisible word joiner
-    also goes after each ``:``, before each ``@`` and inside ``www.``.
-    """
-    joined = _AUTOLINK_MARKS.sub(_join_apart, text)
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(joined.split()))
-
-
-def _join_apart(mark: re.Match[str]) -> str:
-    """':' then a word joiner (breaks 'https://', 'mailto:'); a joiner before '@' and the dot of 'www.'."""
-    return mark.group() + WORD_JOINER if mark.group() == ":" else WORD_JOINER + mark.group()
 
 
 def open_weights_file(name: str, payload: bytes, upload_id: str) -> str:

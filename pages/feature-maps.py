@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import activations, ui
+from cnnviz import activations, data, ui
 from cnnviz.figures import network as figs
 from cnnviz.images import ImageInputError
 
@@ -71,8 +71,8 @@ with controls:
     else:
         try:
             test = ui.split(model.dataset, False)
-        except FileNotFoundError as exc:
-            st.error(f"The test set is not available: {exc}")
+        except data.DatasetMissingError:
+            st.error(data.missing_message(model.dataset))
             st.stop()
         st.session_state.fm_index = min(st.session_state.fm_index, len(test) - 1)
         index = ui.control(st.number_input, f"Test image (0–{len(test) - 1})", 0, len(test) - 1, key="fm_index")

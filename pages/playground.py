@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnviz import conv, data, examples, kernels, state, ui
 from cnnviz.figures import conv as figs
-from cnnviz.images import ImageInputError, load_image
+from cnnviz.images import ImageInputError, escape_markdown, load_image
 
 ui.route_through_app()
 
@@ -96,7 +96,7 @@ def choose_input() -> tuple[np.ndarray, str] | None:
         colour = ui.control(right.checkbox, "Keep the colour channels (RGB)", key="pg_colour")
         grid = uploaded_grid(upload.getvalue(), side, colour)
     except ImageInputError as error:
-        st.error(str(error))
+        st.error(escape_markdown(error))
         return None
     return grid, f"Your image, {grid.shape[-2]}×{grid.shape[-1]} pixels" + (" × 3 channels." if grid.ndim == 3 else ".")
 
@@ -117,7 +117,7 @@ def choose_kernel() -> np.ndarray | None:
     try:
         return kernels.parse_kernel(text)
     except kernels.KernelError as error:
-        st.error(str(error))
+        st.error(escape_markdown(error))  # it quotes what was typed
         return None
 
 
@@ -138,7 +138,7 @@ def choose_filters() -> tuple[np.ndarray, np.ndarray] | None:
     try:
         return examples.rgb_bank([examples.FilterSpec(**row) for row in table if row.get("kernel")])
     except ValueError as error:
-        st.error(str(error))
+        st.error(escape_markdown(error))  # it may quote a table cell
         return None
 
 

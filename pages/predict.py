@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import predict, ui
+from cnnviz import explain, predict, ui
 from cnnviz.figures.predict import explanation_overlay, probability_bars
-from cnnviz.images import ImageInputError, load_image
+from cnnviz.images import ImageInputError, escape_markdown, load_image
 from cnnviz.weights import WeightsError
 
 ui.route_through_app()
@@ -65,7 +65,7 @@ def predict_panel():
         image = {"draw": drawn_image, "upload": uploaded_image, "sample": sample_image}[source]()
         prepared = None if image is None else predict.preprocess(image)
     except ImageInputError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         return
     if prepared is None:
         st.info("Draw a digit on the canvas (or pick Upload / Sample above).")
@@ -78,10 +78,7 @@ def predict_panel():
     show_predictions(prepared.digit)
 
 
-EXPLAIN_HELP = (
-    "Saliency: the pixels that would change the score most. "
-    "Grad-CAM: where the last convolution layer found evidence for the class."
-)
+EXPLAIN_HELP = "  \n".join(f"**{e.title}**: {e.caption}" for e in explain.EXPLANATIONS.values())
 
 
 def show_predictions(digit: np.ndarray) -> None:
@@ -92,26 +89,29 @@ def show_predictions(digit: np.ndarray) -> None:
     method = ui.control(
         st.radio,
         "Explain the vote with",
-        ["saliency", "grad_cam"],
+        list(explain.EXPLANATIONS),
         horizontal=True,
         key="pred_method",
         help=EXPLAIN_HELP,
-        format_func={"saliency": "Saliency (SmoothGrad)", "grad_cam": "Grad-CAM"}.get,
+        format_func=lambda name: explain.EXPLANATIONS[name].title,
     )
+    explanation = explain.EXPLANATIONS[method]
+    st.caption(explanation.caption)
     for col, (key, label) in zip(st.columns(len(choices)), choices.items()):
         try:
             model = ui.get_model(key)
         except WeightsError as exc:
-            col.error(f"{label} could not be loaded: {exc}")
+            col.error(escape_markdown(f"{label} could not be loaded: {exc}"))
             continue
         probs = predict.predict_probs(digit, model)
         top = int(probs.argmax())
         with col:
-            st.markdown(f"**{label}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
+            st.markdown(f"**{escape_markdown(label)}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
             st.plotly_chart(probability_bars(probs, label), key=f"bars_{key}")
-            heat = predict.EXPLANATIONS[method](digit, model, top)
+            heat = explanation.explain(digit, model, top)
             model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()
-            st.plotly_chart(explanation_overlay(model_in, heat, f"Where it saw a {top}"), key=f"why_{key}")
+            figure = explanation_overlay(model_in, heat, f"Where it saw a {top}", explanation.unit)
+            st.plotly_chart(figure, key=f"why_{key}")
 
 
 predict_panel()

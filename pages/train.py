@@ -5,6 +5,7 @@ import streamlit as st
 from cnnviz import advice, data, jobs, ui
 from cnnviz.data import DATASETS
 from cnnviz.figures import training as figs
+from cnnviz.images import escape_markdown
 from cnnviz.models import MODELS, readable_datasets, trainable_models
 from cnnviz.progress import CURVE_SIZE, Progress, Snapshot
 from cnnviz.train import OPTIMIZERS, TrainConfig, available_devices
@@ -37,12 +38,12 @@ def open_saved_model() -> None:
         opened = ui.open_weights_file(upload.name, upload.getvalue(), upload.file_id)
     except WeightsError as exc:
         st.error(
-            f"**{ui.escape_markdown(ui.plain_name(upload.name))}** could not be opened: {ui.escape_markdown(str(exc))} "
+            f"**{escape_markdown(ui.plain_name(upload.name))}** could not be opened: {escape_markdown(str(exc))} "
             "Choose a .safetensors file that this app or `python -m cnnviz train` saved."
         )
         return
     st.success(
-        f"**{ui.escape_markdown(opened)}** is now offered on the Architecture, Feature maps and Draw & predict "
+        f"**{escape_markdown(opened)}** is now offered on the Architecture, Feature maps and Draw & predict "
         "pages for this browser session."
     )
 

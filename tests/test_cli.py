@@ -71,6 +71,21 @@ def test_bad_input_gives_one_line_and_status_2(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
 
 
+def test_train_asks_for_the_download_unless_told_not_to(tmp_path, monkeypatch, capsys):
+    """Pages never download; the command line still does, as the fallback for users with internet."""
+    from cnnviz import data
+
+    calls = []
+
+    def offline(name, root):
+        calls.append(name)
+        raise data.DatasetMissingError("MNIST could not be downloaded (offline).")
+
+    monkeypatch.setattr(data, "_download", offline)
+    assert main(["train", "--data-dir", str(tmp_path), "--epochs", "1"]) == 2
+    assert calls == ["mnist"] and "could not be downloaded" in capsys.readouterr().err
+
+
 def test_module_runs_as_a_program():
     result = subprocess.run(
         [sys.executable, "-m", "cnnviz", "train", "--help"],

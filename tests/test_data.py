@@ -143,3 +143,23 @@ def test_to_model_input_pads_centred_in_unit_range(mnist_test):
 def test_sample_digits_are_shipped():
     images, labels = data.sample_digits()
     assert images.shape == (100, 28, 28) and images.dtype == np.uint8 and len(labels) == 100
+
+
+def test_loading_never_downloads_unless_asked(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(data, "_download", lambda name, root: calls.append(name))
+    missing = [name for name in data.DATASETS if not data.is_available(name, tmp_path)]  # Fashion may be system-wide
+    assert "mnist" in missing and "cifar10" in missing
+    for name in missing:
+        with pytest.raises(data.DatasetMissingError):
+            data.load_split(name, train=False, root=tmp_path)
+    assert calls == []
+
+
+@pytest.mark.parametrize("name", list(data.DATASETS))
+def test_the_missing_message_says_how_to_get_the_data_without_server_paths(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_DATA", str(tmp_path))
+    message = data.missing_message(name)
+    assert message.startswith(f"{data.DATASETS[name].title} is not on this machine") and message.endswith(".")
+    assert f"python -m cnnviz train --dataset {name}" in message and "CNNVIZ_DATA" in message
+    assert str(tmp_path) not in message and "/work" not in message

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from cnnviz.images import MAX_BYTES, MAX_PIXELS, ImageInputError, load_image
+from cnnviz.images import MAX_BYTES, MAX_PIXELS, MAX_SIDE, ImageInputError, escape_markdown, load_image
 
 
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
@@ -64,7 +64,7 @@ def test_bad_bytes_get_a_plain_message(data, words):
 def test_the_pixel_cap_is_checked_before_decoding():
     """The 6000x6000 header above carries 64 bytes of pixels: it fails on size, not as truncated."""
     assert 6000 * 6000 > MAX_PIXELS > 3000 * 3000
-    assert load_image(encode(Image.new("L", (3000, 3000)), "PNG")).size == (3000, 3000)
+    assert load_image(encode(Image.new("L", (3000, 3000)), "PNG")).size == (MAX_SIDE, MAX_SIDE)
 
 
 def test_truncated_png_is_reported_as_corrupt():
@@ -180,3 +180,38 @@ def test_arbitrary_bytes_never_escape_as_other_errors(data):
         assert str(exc)
     else:
         assert image.mode in ("L", "RGB")
+
+
+def test_a_big_rotated_photo_is_shrunk_then_turned():
+    """EXIF rotation is applied to the shrunk copy, never to a full-size one."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    wide = Image.new("L", (3000, 1500), 230)
+    wide.paste(20, (0, 0, 3000, 200))  # a dark band along the top edge
+    loaded = np.asarray(load_image(encode(wide, "JPEG", quality=90, exif=exif)))
+    assert max(loaded.shape) <= MAX_SIDE and loaded.shape[0] > loaded.shape[1]
+    assert loaded[:, -5:].mean() < 60 and loaded[:, :5].mean() > 200  # the band is now along the right edge
+
+
+WJ = "\u2060"  # an invisible word joiner: GFM links bare URLs and e-mails even when ':' and '@' are escaped
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("[click me](https://example.org)", rf"\[click me\](https{WJ}\://example.org)"),
+        ("LeNet-5, 98.0% (from my model.safetensors)", "LeNet-5, 98.0% (from my model.safetensors)"),
+        (
+            "**bold** _it_ `code` $x$ ~s~ a|b #h <b> &amp; :red[x]",
+            rf"\*\*bold\*\* \_it\_ \`code\` \$x\$ \~s\~ a\|b \#h \<b\> \&amp; {WJ}\:red\[x\]",
+        ),
+        ("www.example.org and me@example.org", rf"www{WJ}.example.org and me{WJ}\@example.org"),
+        ("- a list item", r"\- a list item"),
+        ("12. numbered", r"12\. numbered"),
+        ("two\nlines", "two lines"),
+        ("back\\slash", r"back\\slash"),
+    ],
+)
+def test_escape_markdown_keeps_user_text_literal(text, shown):
+    """Checked in Chromium too: each renders as the text itself, with no link, emphasis or list."""
+    assert escape_markdown(text) == shown

@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "cnnviz.advice",
             "cnnviz.activations",
             "cnnviz.predict",
+            "cnnviz.explain",
             "cnnviz.layer_table",
             "cnnviz.state",
         },

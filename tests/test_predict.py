@@ -262,37 +262,3 @@ def test_moving_a_digit_anywhere_keeps_its_prediction(samples, direct, index, dx
 @functools.lru_cache(maxsize=1)
 def shipped_lenet5():
     return load_pretrained("lenet5")
-
-
-def test_saliency_matches_autograd(samples, model):
-    digit, label = samples[0][3], int(samples[1][3])
-    heat = predict.saliency(digit, model, label, samples=1, noise=0.0)
-    x = predict.model_input(digit, model).requires_grad_(True)
-    model(x)[0, label].backward()
-    expected = x.grad[0, 0].abs()
-    assert np.allclose(heat, (expected / expected.max()).numpy(), atol=1e-6)
-
-
-def test_grad_cam_matches_a_hook_based_reference(samples, model):
-    digit, label = samples[0][42], int(samples[1][42])
-    x = predict.model_input(digit, model)
-    layer = model.layers.relu2
-    kept = {}
-    handle = layer.register_forward_hook(lambda m, i, out: kept.update(out=out))
-    logits = model(x)
-    handle.remove()
-    (grad,) = torch.autograd.grad(logits[0, label], kept["out"])
-    cam = torch.relu((grad.mean(dim=(2, 3), keepdim=True) * kept["out"]).sum(1, keepdim=True))
-    cam = torch.nn.functional.interpolate(cam, size=x.shape[-2:], mode="bilinear")[0, 0]
-    assert np.allclose(predict.grad_cam(digit, model, label), (cam / cam.max()).detach().numpy(), atol=1e-5)
-
-
-@pytest.mark.parametrize("method", sorted(predict.EXPLANATIONS))
-def test_explanations_are_maps_over_the_input_that_depend_on_the_class(samples, model, method):
-    explain = predict.EXPLANATIONS[method]
-    for digit, label in zip(samples[0][::11], samples[1][::11]):
-        heat = explain(digit, model, int(label))
-        assert heat.shape == (model.input_size, model.input_size)
-        assert heat.min() >= 0 and heat.max() == pytest.approx(1.0)
-        assert np.array_equal(heat, explain(digit, model, int(label)))
-        assert not np.allclose(heat, explain(digit, model, (int(label) + 1) % 10))

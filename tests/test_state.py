@@ -132,3 +132,10 @@ def test_every_link_parameter_is_documented():
     design = (Path(__file__).resolve().parents[1] / "docs" / "design.md").read_text()
     missing = [f.name for page in PAGES for f in state.fields(page) if f"`{f.name}`" not in design]
     assert not missing, f"add these to docs/design.md's link format: {missing}"
+
+
+def test_choices_named_here_match_the_modules_that_own_them():
+    from cnnviz import explain, models, pooling
+
+    assert state.EXPLANATIONS == tuple(explain.EXPLANATIONS)
+    assert set(state.MODELS) <= set(models.MODELS) and set(state.FM_VIEWS) and pooling.MODES

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -22,7 +24,7 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
         )
     )
     fig.update_layout(
-        title=title,
+        title=html.escape(title),  # a model's label may quote a file name; plotly renders <a> tags
         height=260,
         margin=dict(l=10, r=10, t=40, b=10),
         yaxis=dict(range=[0, 100], title="probability (%)"),
@@ -31,8 +33,12 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
     return fig
 
 
-def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
-    """The model's input in grey with the heatmap laid over it, so evidence is seen on the strokes."""
+def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str, unit: str) -> go.Figure:
+    """The model's input in grey with the heatmap laid over it, so evidence is seen on the strokes.
+
+    The colour scale runs from 0 to the map's largest value; the colour bar says in what unit.
+    """
+    top = float(heat.max())
     fig = go.Figure(
         [
             go.Heatmap(z=model_input, colorscale="gray", showscale=False, hoverinfo="skip"),
@@ -41,9 +47,9 @@ def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str) -
                 colorscale="Hot",
                 opacity=0.55,
                 zmin=0,
-                zmax=1,
-                hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
-                colorbar=dict(title="weight", thickness=10),
+                zmax=top if top > 0 else 1,
+                hovertemplate=f"row %{{y}}, col %{{x}}: %{{z:.3g}} {unit}<extra></extra>",
+                colorbar=dict(title=dict(text=unit, side="right"), thickness=10),
             ),
         ]
     )

@@ -8,7 +8,7 @@ from forgery import forge
 from playwright.sync_api import expect
 
 from cnnviz.browser import EXCEPTION, NAV_LINK, collect_console_errors, wait_for_app, wait_for_rerun, watch_runs
-from cnnviz.ui import WORD_JOINER
+from cnnviz.images import WORD_JOINER
 from cnnviz.weights import load_pretrained, weights_to_bytes
 
 pytestmark = pytest.mark.e2e

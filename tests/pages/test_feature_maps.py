@@ -178,4 +178,33 @@ def test_models_trained_in_this_session_are_offered(open_page):
     if not at.error:  # CIFAR-10 on disk: the page shows its colour test images
         assert "conv1: 6 maps of 28×28" in charts(at)
     else:
-        assert "test set is not available" in at.error[0].value
+        assert "CIFAR-10 is not on this machine" in at.error[0].value
+
+
+def test_a_cifar_model_never_makes_the_page_download(open_page, monkeypatch, tmp_path):
+    """Choosing a CIFAR model used to start a 170 MB download on every rerun; now the page says how to get it."""
+    from cnnviz import data, models, ui
+
+    calls = []
+
+    def no_download(name, root):
+        calls.append(name)
+        raise AssertionError(f"a page tried to download {name}")
+
+    monkeypatch.setattr(data, "_download", no_download)
+    monkeypatch.setenv("CNNVIZ_DATA", str(tmp_path))  # no CIFAR-10 here, whatever this machine has
+    ui.split.clear()
+    try:
+        at = open_page("pages/feature-maps.py")
+        at.session_state[ui.TRAINED_MODELS_KEY] = {
+            "CifarCNN try": ui.SessionModel(models.build_model("cifarcnn"), {"model": "cifarcnn"})
+        }
+        at.run()
+        at.selectbox(key="fm_model").set_value("session:CifarCNN try").run()
+        at.run()  # and again: a rerun must not try either
+        assert not at.exception and calls == []
+        [message] = [e.value for e in at.error]
+        assert message.startswith("CIFAR-10 is not on this machine") and "cifar-10-python.tar.gz" in message
+        assert "python -m cnnviz train --dataset cifar10" in message and str(tmp_path) not in message
+    finally:
+        ui.split.clear()

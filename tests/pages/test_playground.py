@@ -75,6 +75,15 @@ def test_typed_kernel_and_bad_text(at):
     assert at.number_input(key="pg_padding").value == 1  # the other settings survive
 
 
+def test_typed_text_is_quoted_literally_in_errors(at):
+    at.selectbox(key="pg_kernel").set_value("custom")
+    check(at)
+    at.text_area(key="pg_weights").set_value("1 **https://example.org**")
+    check(at)
+    [message] = errors(at)
+    assert "'\\*\\*https\u2060\\://example.or' (row 1, number 2) is not a number" in message
+
+
 def test_padding_amount_and_mode(at):
     at.number_input(key="pg_padding").set_value(1)
     check(at)

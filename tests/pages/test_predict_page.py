@@ -1,10 +1,13 @@
 """AppTest for the predict page: it renders, samples are predicted by every shipped model, explanations switch."""
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnviz import explain
 from cnnviz.data import sample_digits
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "predict.py")
@@ -35,10 +38,18 @@ def test_sample_digits_are_predicted_by_every_shipped_model(app, index):
     assert all(f"Prediction: {labels[index]} (" in line for line in lines)
 
 
-def test_grad_cam_can_be_chosen(app):
+@pytest.mark.parametrize("method", sorted(explain.EXPLANATIONS))
+def test_each_explanation_says_what_it_means_and_has_a_colour_bar(app, method):
+    explanation = explain.EXPLANATIONS[method]
     app.radio(key="pred_source").set_value("sample").run()
-    app.radio(key="pred_method").set_value("grad_cam").run()
+    app.radio(key="pred_method").set_value(method).run()
     assert not app.exception and len(predictions(app)) >= 2
+    assert any(c.value == explanation.caption for c in app.caption)
+    maps = [json.loads(c.proto.spec) for c in app.get("plotly_chart") if "Where it saw" in c.proto.spec]
+    assert len(maps) >= 2
+    for spec in maps:
+        overlay = spec["data"][-1]
+        assert overlay.get("showscale", True) and overlay["colorbar"]["title"]["text"] == explanation.unit
 
 
 def test_a_corrupt_shipped_model_is_reported_and_the_others_still_vote(monkeypatch, tmp_path):
@@ -58,3 +69,43 @@ def test_a_corrupt_shipped_model_is_reported_and_the_others_still_vote(monkeypat
         assert line.startswith(f"**LeNet-5 (shipped)** — Prediction: {labels[0]} (")
     finally:
         ui.pretrained.clear()
+
+
+LINK_NAME = "[click me](https://example.org)"
+UNESCAPED_LINK = re.compile(r"(?<!\\)\]\(")  # '](' that Markdown would read as the middle of a link
+
+
+def shown_text(at) -> list[str]:
+    """Every piece of Markdown the page sends: markdown, captions, alerts."""
+    return [e.value for kind in ("markdown", "caption", "error", "warning", "info", "success") for e in at.get(kind)]
+
+
+def test_file_names_are_shown_as_text_never_as_links():
+    """A weights file and a picture named like a Markdown link: the page shows the name, not a link."""
+    import io
+
+    from PIL import Image
+
+    from cnnviz import ui
+    from cnnviz.images import escape_markdown
+    from cnnviz.weights import load_pretrained
+
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    label = f"LeNet-5 (from {LINK_NAME}.safetensors)"  # as ui.open_weights_file names an opened file
+    at.session_state[ui.TRAINED_MODELS_KEY] = {label: ui.SessionModel(load_pretrained("lenet5"), {"model": "lenet5"})}
+    at.radio(key="pred_source").set_value("upload").run()
+    picture = io.BytesIO()
+    digits, labels = sample_digits()
+    Image.fromarray(255 - digits[0]).resize((112, 112)).save(picture, "PNG")
+    at.file_uploader(key="pred_upload").set_value((f"{LINK_NAME}.png", picture.getvalue(), "image/png")).run()
+    assert not at.exception
+    lines = predictions(at)
+    assert any(
+        line.startswith(f"**{escape_markdown(label)} (this session)** — Prediction: {labels[0]} (") for line in lines
+    )
+    # Neither a Markdown link nor a bare URL, which GFM would link too (checked in Chromium).
+    assert not any(LINK_NAME in text or UNESCAPED_LINK.search(text) or "https://" in text for text in shown_text(at))
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert not any("<a" in title for title in titles)
+    at.file_uploader(key="pred_upload").set_value((f"{LINK_NAME}.png", b"not a picture", "image/png")).run()
+    assert at.error and not any(LINK_NAME in text for text in shown_text(at))
