@@ -120,7 +120,9 @@ def _predict(r):
     picture = r["acts"].input[0]
     return {
         "predict.probability_bars": [predict_figs.probability_bars(r["acts"].probs, "LeNet-5")],
-        "predict.explanation_overlay": [predict_figs.explanation_overlay(picture, picture / picture.max(), "why", "probability drop")],
+        "predict.explanation_overlay": [
+            predict_figs.explanation_overlay(picture, picture / picture.max(), "why", "probability drop")
+        ],
     }
 
 
