@@ -257,3 +257,65 @@ def chain_shapes(size: int, layers: list[dict] | tuple[dict, ...]) -> list[int]:
     for layer in layers:
         sizes.append(conv_transpose_output_size(sizes[-1], **layer))
     return sizes
+
+
+def chain_outputs(image: np.ndarray, kernel: np.ndarray, layers: list[dict] | tuple[dict, ...]) -> list[np.ndarray]:
+    """The map before and after each transposed layer of a chain, every layer with the same kernel."""
+    maps = [np.asarray(image, dtype=np.float64)]
+    for layer in layers:
+        settings = {k: v for k, v in layer.items() if k != "kernel"}
+        maps.append(conv_transpose(maps[-1], kernel, **settings).output[0])
+    return maps
+
+
+def size_story(size: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int) -> list[str]:
+    """What the output size means: the convolution whose shape it inverts, and what output_padding chose."""
+    out = conv_transpose_output_size(size, kernel, stride, padding, output_padding, dilation)
+    sizes = forward_sizes(size, kernel, stride, padding, dilation)
+    forward = f"Conv2d(kernel_size={kernel}, stride={stride}, padding={padding}, dilation={dilation})"
+    back = conv_output_size(out, kernel, stride, padding, dilation)
+    if back == size:
+        lines = [f"It inverts the shape of `{forward}`, which maps {out} back to {size}."]
+    else:
+        lines = [
+            f"`{forward}` maps {out} to {back}, not {size}: output_padding {output_padding} is not smaller than the "
+            f"stride, which PyTorch allows only because the dilation ({dilation}) is larger."
+        ]
+    if len(sizes) > 1:
+        picks = ", ".join(f"{op} → {n}" for op, n in enumerate(sizes))
+        lines.append(
+            f"Under stride {stride} that convolution maps every size in {{{', '.join(map(str, sizes))}}} to {size} "
+            f"(the floor drops the rest), so the transposed layer cannot tell which one it came from. "
+            f"output_padding picks it: {picks}."
+        )
+    else:
+        lines.append(f"Only {sizes[0]} maps to {size}, so there is nothing for output_padding to choose.")
+    return lines
+
+
+def view2_story(result: TransposedConvolution) -> list[str]:
+    """View 2's recipe with this result's numbers: insert zeros, border or crop, output_padding, flipped kernel."""
+    (c_in, h, w), (kh, kw) = result.input.shape, result.weight.shape[2:]
+    s, p, op, d = result.stride, result.padding, result.output_padding, result.dilation
+    inserted = ((h - 1) * s + 1, (w - 1) * s + 1)
+    bh, bw = result.border
+    bordered = result.as_convolution.padded.shape[1:]
+    border = f"{d}·({kh}−1) − {p} = {bh}"
+    if kw != kh:
+        border += f" (rows), {d}·({kw}−1) − {p} = {bw} (columns)"
+    crop = min(bh, bw) < 0
+    flip = "flipped (rows and columns reversed)" + (", in and out channels swapped" if c_in > 1 else "")
+    return [
+        f"Insert stride − 1 = {_count(s - 1, 'zero')} between neighbouring cells: "
+        f"{h}×{w} → {inserted[0]}×{inserted[1]}.",
+        f"A border of dilation·(k − 1) − padding = {border} zeros on each side"
+        + (" (negative: that many rows and columns are cropped instead)" if crop else "")
+        + f"; output_padding adds {op} more at the bottom and right only → {bordered[0]}×{bordered[1]}.",
+        f"Slide the kernel, {flip}, over it with stride 1"
+        + (f" and dilation {d}" if d > 1 else "")
+        + f": {_count(result.as_convolution.positions, 'window position')}, one per output cell.",
+    ]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

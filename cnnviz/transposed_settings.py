@@ -1,12 +1,13 @@
 """What the transposed-convolution page offers: its inputs, kernels and URL fields with their defaults and ranges.
 
 Streamlit drops a link's invalid values silently; ``link_notices`` says which ones a link got wrong,
-so the page can tell the student that those settings start at their defaults.
+so the page can tell the student that those settings start at their defaults. Whole numbers are
+offered as a list of options (select sliders), so a link must name one exactly: Streamlit 1.67's
+number input crashes on `?key=inf` and truncates `2.5`, its options are matched strictly.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -45,19 +46,20 @@ class Field:
     options: tuple[str, ...] = ()  # or one of these labels
     what: str = ""
 
+    @property
+    def numbers(self) -> list[int]:
+        """The whole numbers a numeric field offers (its widget lists exactly these)."""
+        return [] if self.low is None else list(range(self.low, self.high + 1))
+
     def accepts(self, text: str) -> bool:
-        """Whether a link's text is a value this field can take (the same leniency as Streamlit's widgets)."""
+        """Whether a link's text is a value this field takes, matched exactly as Streamlit matches options."""
         if self.options:
             return text in self.options
         if isinstance(self.default, bool):
             return text.lower() in ("true", "false")
         if self.low is not None:
-            try:
-                number = float(text)
-            except ValueError:
-                return False
-            return math.isfinite(number) and number.is_integer() and self.low <= number <= self.high
-        return len(text) <= 2000
+            return text in {str(n) for n in self.numbers}
+        return True
 
     def allowed(self) -> str:
         """The values a link may use, in words."""
@@ -65,19 +67,17 @@ class Field:
             return "one of " + ", ".join(f"“{o}”" for o in self.options)
         if isinstance(self.default, bool):
             return "true or false"
-        if self.low is not None:
-            return f"a whole number from {self.low} to {self.high}"
-        return "at most 2000 characters"
+        return f"a whole number from {self.low} to {self.high}"
 
 
 TRANSPOSED_FIELDS: dict[str, Field] = {
     "tc_input": Field(INPUTS[0], options=INPUTS, what="input"),
     "tc_size": Field(4, 2, 6, what="grid size"),
-    "tc_seed": Field(0, 0, 999, what="random seed"),
+    "tc_seed": Field(0, 0, 99, what="random seed"),
     "tc_digit": Field(0, 0, 99, what="sample digit"),
     "tc_kernel": Field(KERNEL_NAMES[0], options=KERNEL_NAMES, what="kernel"),
     "tc_kernel_text": Field("1 2\n3 4", what="typed kernel"),
-    "tc_stride": Field(2, 1, 4, what="stride"),
+    "tc_stride": Field(1, 1, 4, what="stride"),
     "tc_padding": Field(0, 0, 4, what="padding"),
     "tc_output_padding": Field(0, 0, 3, what="output padding"),
     "tc_dilation": Field(1, 1, 3, what="dilation"),

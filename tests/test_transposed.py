@@ -220,3 +220,34 @@ def test_scatter_step_out_of_range_is_refused():
     result = conv.conv_transpose(np.ones((2, 2)), np.ones((2, 2)))
     with pytest.raises(ValueError, match="outside 0..3"):
         transposed.scatter_step(result, 4)
+
+
+def test_stories_put_the_numbers_in():
+    story = " ".join(transposed.size_story(7, 3, 2, 1, 0, 1))
+    assert "maps 13 back to 7" in story and "every size in {13, 14} to 7" in story and "0 → 13, 1 → 14" in story
+    assert "nothing for output_padding to choose" in transposed.size_story(3, 3, 1, 0, 0, 1)[1]
+    assert "maps 8 to 4, not 3" in transposed.size_story(3, 3, 1, 0, 1, 2)[0]  # allowed: dilation 2 > 1
+    cropped = conv.conv_transpose(np.ones((3, 3)), np.ones((3, 3)), stride=2, padding=3)
+    recipe = transposed.view2_story(cropped)
+    assert "3×3 → 5×5" in recipe[0] and "= -1 zeros" in recipe[1] and "cropped instead" in recipe[1]
+    assert "1 window position," in recipe[2]
+
+
+def test_chain_outputs_follow_the_shapes():
+    layers = [dict(layer, output_padding=1) for layer in transposed.TUTORIAL_LAYERS]
+    maps = transposed.chain_outputs(np.ones((7, 7)), np.ones((3, 3)), layers)
+    assert [m.shape for m in maps] == [(7, 7), (14, 14), (28, 28)]
+    expected = F.conv_transpose2d(
+        F.conv_transpose2d(
+            torch.ones(1, 1, 7, 7, dtype=torch.float64),
+            torch.ones(1, 1, 3, 3, dtype=torch.float64),
+            stride=2,
+            padding=1,
+            output_padding=1,
+        ),
+        torch.ones(1, 1, 3, 3, dtype=torch.float64),
+        stride=2,
+        padding=1,
+        output_padding=1,
+    )
+    np.testing.assert_array_equal(maps[-1], expected[0, 0].numpy())

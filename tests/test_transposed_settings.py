@@ -13,9 +13,9 @@ def test_every_default_is_accepted_by_its_field():
         assert field.accepts(text), key
 
 
-@pytest.mark.parametrize("text", ["3", "03", "3.0"])
-def test_whole_numbers_are_read_like_streamlit_reads_them(text):
-    assert ts.TRANSPOSED_FIELDS["tc_stride"].accepts(text)
+@pytest.mark.parametrize("text, ok", [("3", True), ("03", False), ("3.0", False), ("inf", False), ("", False)])
+def test_whole_numbers_must_name_an_option_exactly(text, ok):
+    assert ts.TRANSPOSED_FIELDS["tc_stride"].accepts(text) == ok
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,6 @@ def test_whole_numbers_are_read_like_streamlit_reads_them(text):
         ("tc_stride", "nan"),
         ("tc_view", "conv"),
         ("tc_chain_fix", "yes"),
-        ("tc_kernel_text", "1" * 2001),
     ],
 )
 def test_bad_link_values_are_named_with_what_is_allowed(key, text):
