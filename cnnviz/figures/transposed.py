@@ -9,21 +9,25 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.conv import Window
-from cnnviz.figures.conv import PADDING_COLOUR, TEXT_LIMIT, WINDOW_COLOUR, _axes, _box, _figure, _heatmap, _scale
+from cnnviz.figures.conv import PADDING_COLOUR, WINDOW_COLOUR, _axes, _box, _figure, _heatmap
 from cnnviz.figures.conv import _window_shapes as window_shapes
+from cnnviz.figures.heatmaps import colour_scale
 from cnnviz.transposed import BORDER, INSERTED, OUTPUT_PADDING, ROLE_NAMES, Scatter, TransposedConvolution
 
 ROLE_COLOURS = {INSERTED: "#1f77b4", BORDER: "#7f7f7f", OUTPUT_PADDING: "#ff7f0e"}
-BAR_WIDTH = 75  # px of right margin for the colour bar
+BAR_WIDTH = 50  # px of right margin for the colour bar
 HEIGHT = 330
+TEXT_CELLS = 10  # values written in the cells of grids at most this wide; wider grids number every 5th row
 
 
-def _with_bar(trace: dict, label: str = "value") -> dict:
+def _scale(values: np.ndarray, signed: bool | None = None) -> dict:
+    """White for zero, darker for more (so tinted zeros stand out); red-blue around zero for signed values."""
+    return colour_scale(values, "Greys", signed)
+
+
+def _with_bar(trace: dict) -> dict:
     """Show the trace's colour scale beside the figure."""
-    trace.update(
-        showscale=True,
-        colorbar=dict(thickness=12, len=0.85, xpad=6, outlinewidth=0, title=dict(text=label, side="right")),
-    )
+    trace.update(showscale=True, colorbar=dict(thickness=10, len=0.85, xpad=4, outlinewidth=0))
     return trace
 
 
@@ -36,15 +40,18 @@ def _grid(
     origin: tuple[int, int] = (0, 0),
     shapes: list[dict] | None = None,
     height: int = HEIGHT,
-    label: str = "value",
     **trace_kwargs,
 ) -> go.Figure:
     """One heatmap with a colour bar, rows downwards, cells numbered from `origin` (row, col)."""
     y = np.arange(values.shape[0]) + origin[0]
     x = np.arange(values.shape[1]) + origin[1]
     scale = scale or _scale(values)
-    trace = _with_bar(_heatmap(values, x, y, hover, values.shape[1] <= TEXT_LIMIT, scale, **trace_kwargs), label)
-    return _figure([trace], shapes or [], title, height, right=BAR_WIDTH, **_axes(ranges=(x, y)))
+    small = values.shape[1] <= TEXT_CELLS
+    trace = _with_bar(_heatmap(values, x, y, hover, small, scale, **trace_kwargs))
+    axes = _axes(ranges=(x, y))
+    if not small:
+        axes["xaxis"]["dtick"] = axes["yaxis"]["dtick"] = 5
+    return _figure([trace], shapes or [], title, height, right=BAR_WIDTH, **axes)
 
 
 def map_figure(values: np.ndarray, title: str, cell: tuple[int, int] | None = None, height: int = HEIGHT) -> go.Figure:
@@ -88,16 +95,15 @@ def canvas_figure(
     if step is not None:
         cells = " ".join(f"M{c - 0.5},{r - 0.5}H{c + 0.5}V{r + 0.5}H{c - 0.5}Z" for r in step.rows for c in step.cols)
         shapes.append(dict(type="path", path=cells, line=dict(color=WINDOW_COLOUR, width=3)))
-    cropped = " (grey: cropped by padding)" if values.shape != (out_h, out_w) else ""
+    cropped = " (grey: cropped)" if values.shape != (out_h, out_w) else ""
     return _grid(
         values,
-        f"Output {out_h}×{out_w}: copies added up{cropped}",
+        f"Output {out_h}×{out_w}, copies added up{cropped}",
         "out [%{y}, %{x}] = %{z}",
         scale=scale,
         origin=(-p, -p),
         shapes=shapes,
         height=height,
-        label="sum",
     )
 
 
@@ -122,7 +128,7 @@ def view2_input_figure(
     h, w = values.shape
     return _grid(
         values,
-        f"Zero-inserted, bordered input {h}×{w}",
+        f"Zeros inserted, bordered: {h}×{w}",
         "[%{y}, %{x}] = %{z}: %{customdata}",
         scale=_scale(result.input[channel]),
         shapes=shapes,
