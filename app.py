@@ -30,6 +30,7 @@ SECTIONS: dict[str, list[PageEntry]] = {
     "Convolution": [
         PageEntry("pages/playground.py", "Convolution playground", "🔍", "playground"),
         PageEntry("pages/pooling.py", "Pooling", "🧩", "pooling"),
+        PageEntry("pages/transposed.py", "Transposed convolution", "🔼", "transposed"),
     ],
     "Inside a network": [
         PageEntry("pages/architecture.py", "Architecture", "🏗️", "architecture"),

@@ -3,6 +3,8 @@
 Each size function raises ``ValueError`` with a sentence a student understands exactly where
 PyTorch refuses the configuration or would produce an empty output. ``convolve`` computes a whole
 convolution at once (vectorised); ``window`` explains one output cell: patch, taps, products, sum.
+``conv_transpose`` (transposed convolution, stepped two ways) lives in ``cnnviz.transposed`` and is
+re-exported here.
 """
 
 from __future__ import annotations
@@ -298,3 +300,15 @@ def window_equation(win: Window, channel: int | None = None, max_terms: int = 49
     if channel is None and win.bias:
         bias = f" {'-' if win.bias < 0 else '+'} {format_number(abs(win.bias))}"
     return " + ".join(terms) + bias + f" = {format_number(total)}"
+
+
+_TRANSPOSED = {"conv_transpose", "TransposedConvolution", "Scatter", "scatter_step", "cell_equation"}
+
+
+def __getattr__(name: str):
+    """conv.conv_transpose and its results live in cnnviz.transposed, which builds on this module."""
+    if name in _TRANSPOSED:
+        from cnnviz import transposed
+
+        return getattr(transposed, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

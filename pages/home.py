@@ -12,6 +12,8 @@ BLURBS = {
     "pages/playground.py": "Slide a kernel over a 5x5 grid or a real digit. Padding, stride and dilation change the "
     "output size live; every multiply-and-sum is written out with its numbers.",
     "pages/pooling.py": "Shrink a feature map with max and average pooling, window by window, and see what survives.",
+    "pages/transposed.py": "Grow a map with a transposed convolution: each cell paints a weighted copy of the kernel, "
+    "and the same numbers come from an ordinary convolution over zero-inserted input. Why 7×7 becomes 25×25, not 28.",
     "pages/architecture.py": "Every layer of SimpleCNN and LeNet-5: output shapes, parameters and "
     "multiply-accumulates, and why a convolution needs far fewer weights than a fully connected layer.",
     "pages/feature-maps.py": "Follow one digit through a trained network, layer by layer and filter by filter, up to "

@@ -72,8 +72,16 @@ def start_training(page) -> None:
     wait_for_app(page)
 
 
+def step_to_last_copy(page) -> None:
+    """Transposed page: step to the worked example's last copy, where the overlapping copies add up."""
+    button = page.locator('[data-testid="stMain"]').get_by_role("button", name="Next")
+    button.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    for _ in range(3):
+        wait_for_rerun(page, button.click)
+
+
 # url_path -> what to do on the page before the screenshot (defaults already teach something).
-INTERACTIONS: dict[str, Callable] = {"predict": draw_digit, "train": start_training}
+INTERACTIONS: dict[str, Callable] = {"predict": draw_digit, "train": start_training, "transposed": step_to_last_copy}
 
 
 def fit_to_content(page) -> None:

@@ -16,11 +16,12 @@ import pytest
 import torch
 
 import cnnviz.figures
-from cnnviz import activations, conv, data, pooling, predict, progress, train, weights
+from cnnviz import activations, conv, data, pooling, predict, progress, train, transposed, weights
 from cnnviz import layer_table as layer_info
 from cnnviz.figures import conv as conv_figs
 from cnnviz.figures import network, training
 from cnnviz.figures import predict as predict_figs
+from cnnviz.figures import transposed as transposed_figs
 
 COLOUR_MAPPED = {"heatmap", "contour", "surface", "histogram2d"}  # traces that turn numbers into colours
 NO_HEATMAP = {  # builders that draw no colour-mapped trace (checked: they really draw none)
@@ -126,7 +127,22 @@ def _predict(r):
     }
 
 
-CASES = (_conv, _network, _training, _predict)
+def _transposed(r):
+    result = conv.conv_transpose(np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([[0.0, 1.0], [2.0, 3.0]]), stride=2)
+    step = transposed.scatter_step(result, 1)
+    win = conv.window(result.as_convolution, 0)
+    return {
+        "transposed.map_figure": [transposed_figs.map_figure(result.input[0], "Input", (0, 1))],
+        "transposed.copy_figure": [transposed_figs.copy_figure(step)],
+        "transposed.canvas_figure": [transposed_figs.canvas_figure(result, step.after, step)],
+        "transposed.view2_input_figure": [
+            transposed_figs.view2_input_figure(result, transposed.view2_roles(result), win)
+        ],
+        "transposed.output_figure": [transposed_figs.output_figure(result.output[0], 0)],
+    }
+
+
+CASES = (_conv, _network, _training, _predict, _transposed)
 
 
 @pytest.fixture(scope="module")

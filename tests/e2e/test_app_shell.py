@@ -66,6 +66,7 @@ def test_url_paths_are_the_documented_ones():
         "home",
         "playground",
         "pooling",
+        "transposed",
         "architecture",
         "feature-maps",
         "train",

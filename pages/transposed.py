@@ -1,0 +1,252 @@
+"""Transposed convolution: upsampling stepped two ways, and the tutorial's 28×28 that is really 25×25."""
+
+import numpy as np
+import streamlit as st
+
+from cnnviz import conv, kernels, transposed, ui
+from cnnviz import transposed_settings as ts
+from cnnviz.figures import transposed as figs
+
+ui.route_through_app()
+
+FIELDS = ts.TRANSPOSED_FIELDS
+BOUND = dict(bind="query-params", persist_state="session")  # every setting lives in the URL and the session
+MAX_SUMS = 16  # written-out sums shown per scatter step
+
+
+def number(column, label: str, key: str, help: str | None = None) -> int:
+    """A whole-number setting bound to the URL, its choices and default from the fields table.
+
+    A select slider, not a number input: a link must name one of its options exactly (Streamlit 1.67's
+    number input raises on `?tc_stride=inf`).
+    """
+    field = FIELDS[key]
+    return column.select_slider(label, field.numbers, field.default, key=key, help=help, **BOUND)
+
+
+def choose_input() -> np.ndarray:
+    """The input grid: a worked example, random small numbers or a digit shrunk to 7×7."""
+    name = st.radio("Input", ts.INPUTS, horizontal=True, key="tc_input", **BOUND)
+    if name == "Random grid":
+        left, right = st.columns(2)
+        return ts.input_grid(name, size=number(left, "Grid size", "tc_size"), seed=number(right, "Seed", "tc_seed"))
+    if name == "Digit 7×7":
+        digit = number(st, "Sample digit (MNIST test set)", "tc_digit")
+        st.caption("A 28×28 digit averaged over 4×4 blocks: the 7×7 map the tutorial starts from.")
+        return ts.input_grid(name, digit=digit)
+    return ts.input_grid(name)
+
+
+def choose_kernel() -> np.ndarray | None:
+    """A preset kernel or typed values (None, with the reason shown, when the typed text is not a kernel)."""
+    name = st.selectbox("Kernel", ts.KERNEL_NAMES, key="tc_kernel", **BOUND)
+    if name != ts.CUSTOM:
+        values, what = ts.kernel_for(name)
+        st.caption(what)
+        return values
+    text = st.text_area(
+        "Kernel values: one row per line (or ';'), numbers split by spaces or commas; 1/4 works",
+        FIELDS["tc_kernel_text"].default,
+        key="tc_kernel_text",
+        height=110,
+        **BOUND,
+    )
+    try:
+        return kernels.parse_kernel(text)
+    except kernels.KernelError as error:
+        st.error(str(error))
+        return None
+
+
+def settings_row() -> dict:
+    """Stride, padding, output_padding and dilation, PyTorch's names and meanings."""
+    cols = st.columns(4)
+    return dict(
+        stride=number(cols[0], "Stride", "tc_stride", "How far apart the copies land in the output."),
+        padding=number(cols[1], "Padding", "tc_padding", "Rows and columns cropped from every side of the output."),
+        output_padding=number(
+            cols[2], "Output padding", "tc_output_padding", "Extra rows and columns at the bottom and right."
+        ),
+        dilation=number(cols[3], "Dilation", "tc_dilation", "Spacing between the kernel's taps."),
+    )
+
+
+def show_sizes(image: np.ndarray, weight: np.ndarray, s: dict) -> transposed.TransposedConvolution | None:
+    """The size formula with these numbers, what the size means, or why these settings give nothing."""
+    shape, kernel = image.shape, weight.shape
+    axes = [("H", shape[0], kernel[0]), ("W", shape[1], kernel[1])]
+    if shape[0] == shape[1] and kernel[0] == kernel[1]:
+        axes = [("H = W", shape[0], kernel[0])]
+    for label, size, k in axes:
+        formula = conv.conv_transpose_output_formula(size, k, **s)
+        st.latex(rf"{label}_{{out}} = {formula}".replace("H = W_{out}", r"H_{out} = W_{out}"))
+    try:
+        result = conv.conv_transpose(image, weight, **s)
+    except ValueError as error:
+        st.error(f"No output with these settings. {error}")
+        return None
+    for label, size, k in axes:
+        prefix = "" if len(axes) == 1 else f"{label}: "
+        for line in transposed.size_story(size, k, **s):
+            st.markdown(f"- {prefix}{line}")
+    return result
+
+
+def move_step(key: str, delta: int | None, count: int) -> None:
+    """Buttons move the step (its one owner; None: back to the first) and give the slider a fresh key,
+    so a stale slider value from the browser cannot undo the click."""
+    step = 0 if delta is None else st.session_state.get(key, 0) + delta
+    st.session_state[key] = min(max(0, step), count - 1)
+    st.session_state[key + "_gen"] = st.session_state.get(key + "_gen", 0) + 1
+
+
+def slider_moved(key: str, slider_key: str) -> None:
+    st.session_state[key] = st.session_state[slider_key] - 1
+
+
+def step_controls(name: str, count: int) -> int:
+    """First / Back / Next and a position slider over `count` steps; returns the 0-based step."""
+    key = f"tc_{name}_step"
+    step = min(max(0, st.session_state.get(key, 0)), count - 1)
+    st.session_state[key] = step
+    first, back, forward, position = st.columns([1, 1, 1, 3], vertical_alignment="center")
+    first.button(
+        "First", icon=":material/first_page:", key=f"tc_{name}_first", on_click=move_step, args=(key, None, count)
+    )
+    back.button(
+        "Back",
+        key=f"tc_{name}_back",
+        on_click=move_step,
+        args=(key, -1, count),
+        shortcut="ArrowLeft",
+    )
+    forward.button(
+        "Next",
+        key=f"tc_{name}_next",
+        on_click=move_step,
+        args=(key, 1, count),
+        shortcut="ArrowRight",
+    )
+    if count > 1:
+        slider_key = f"tc_{name}_slider_{count}_{st.session_state.get(key + '_gen', 0)}"
+        position.slider(
+            "Step",
+            1,
+            count,
+            step + 1,
+            key=slider_key,
+            on_change=slider_moved,
+            args=(key, slider_key),
+            label_visibility="collapsed",
+        )
+    return step
+
+
+def show_scatter(result: transposed.TransposedConvolution) -> None:
+    """Each input cell in turn paints its weighted kernel copy; the copies add up."""
+    position = step_controls("scatter", result.steps)
+    step = transposed.scatter_step(result, position)
+    value = conv.format_number(step.values[0])
+    out_h, out_w = result.output.shape[1:]
+    kept = [(r, c) for r in step.rows for c in step.cols if 0 <= r < out_h and 0 <= c < out_w]
+    cropped = len(step.rows) * len(step.cols) - len(kept)
+    st.markdown(
+        f"**Step {position + 1} of {result.steps}**: input cell ({step.row}, {step.col}) = {value} paints "
+        f"{value} × kernel at output rows {step.rows[0]}…{step.rows[-1]}, columns {step.cols[0]}…{step.cols[-1]}"
+        + (f"; {cropped} of its cells fall outside the output (cropped by padding)." if cropped else ".")
+    )
+    left, right = st.columns([2, 3])
+    cell = (step.row, step.col)
+    left.plotly_chart(figs.map_figure(result.input[0], "Input", cell, height=250), key="tc_scatter_input")
+    left.plotly_chart(figs.copy_figure(step, height=230), key="tc_scatter_copy")
+    right.plotly_chart(figs.canvas_figure(result, step.after, step, height=480), key="tc_scatter_canvas")
+    sums = [transposed.cell_equation(result, r, c, steps=position + 1) for r, c in kept]
+    if len(sums) > MAX_SUMS:
+        sums = sums[:MAX_SUMS] + [f"… and {len(sums) - MAX_SUMS} more cells"]
+    st.caption("The cells this copy touched, with every contribution so far:")
+    st.code("\n".join(sums) or "(every cell of this copy was cropped away)", language=None)
+
+
+def show_as_convolution(result: transposed.TransposedConvolution) -> None:
+    """The same numbers from an ordinary stride-1 convolution, stepped with the playground's window."""
+    for number_, line in enumerate(transposed.view2_story(result), start=1):
+        st.markdown(f"{number_}. {line}")
+    view = result.as_convolution
+    position = step_controls("conv", view.positions)
+    win = conv.window(view, position)
+    st.markdown(f"**Step {position + 1} of {view.positions}**: the window fills output cell ({win.row}, {win.col}).")
+    left, right = st.columns([3, 2])
+    roles = transposed.view2_roles(result)
+    left.plotly_chart(figs.view2_input_figure(result, roles, win, height=480), key="tc_conv_input")
+    right.plotly_chart(figs.map_figure(view.weight[0, 0], "Kernel, flipped", height=210), key="tc_conv_kernel")
+    right.plotly_chart(figs.output_figure(view.output[0], position, height=270), key="tc_conv_output")
+    st.caption(
+        "Tints: blue = zeros inserted between input cells (stride), grey = the border, "
+        "orange = output_padding's extra rows and columns; red outlines = the kernel's taps."
+    )
+    st.code(conv.window_equation(win), language=None, wrap_lines=True)
+
+
+def show_chain(digit: int) -> None:
+    """The tutorial's DeconvNetwork on a 7×7 digit: 7 → 13 → 25, and 7 → 14 → 28 with output_padding=1."""
+    st.header("A chain of two layers: the tutorial's DeconvNetwork")
+    st.markdown(
+        "A tutorial builds a `DeconvNetwork` from two `ConvTranspose2d(kernel_size=3, stride=2, padding=1)` "
+        "layers and says they take a 7×7 map to 28×28. Apply the formula twice and see what PyTorch really gives."
+    )
+    fix = st.toggle("output_padding=1 in both layers", key="tc_chain_fix", **BOUND)
+    layers = [dict(layer, output_padding=int(fix)) for layer in transposed.TUTORIAL_LAYERS]
+    shapes = transposed.chain_shapes(ts.DIGIT_SIDE, layers)
+    for n, (size, layer) in enumerate(zip(shapes, layers), start=1):
+        formula = conv.conv_transpose_output_formula(size, **layer)
+        st.latex(rf"\text{{layer {n}: }} {formula}")
+    maps = transposed.chain_outputs(ts.digit_7x7(digit), ts.BILINEAR3, layers)
+    path = " → ".join(map(str, shapes))
+    if shapes[-1] == 28:
+        st.success(f"✓ {path}: output_padding=1 adds the row and column the floor lost, so 7 → 14 → 28.")
+    else:
+        st.warning(f"✗ {path}, not 28: each layer gives 2·n − 1, one short of doubling (13, not 14).")
+    cols = st.columns(3)
+    names = ("input", "after layer 1", "after layer 2")
+    for col, values, name, n in zip(cols, maps, names, range(3)):
+        col.plotly_chart(figs.map_figure(values, f"{name}: {values.shape[0]}×{values.shape[1]}"), key=f"tc_chain_{n}")
+    st.caption(
+        "Both layers use the bilinear 3×3 kernel here, so the digit grows smoothly instead of with learned weights."
+    )
+    arguments = "kernel_size=3, stride=2, padding=1" + (", output_padding=1" if fix else "")
+    st.code(
+        "class DeconvNetwork(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        f"        up = dict({arguments})\n"
+        "        self.up1 = nn.ConvTranspose2d(1, 1, **up)\n"
+        "        self.up2 = nn.ConvTranspose2d(1, 1, **up)\n\n"
+        "    def forward(self, x):  # x: (N, 1, 7, 7)\n"
+        f"        x = self.up1(x)  # (N, 1, {shapes[1]}, {shapes[1]})\n"
+        f"        return self.up2(x)  # (N, 1, {shapes[2]}, {shapes[2]})",
+        language="python",
+        wrap_lines=True,
+    )
+
+
+st.title("Transposed convolution")
+st.caption(
+    "A transposed convolution (often called deconvolution) makes a map larger: every input cell paints a copy "
+    "of the kernel, weighted by its value, into the output, and where copies overlap they add up."
+)
+for notice in ts.link_notices(st.query_params.to_dict()):
+    st.warning(notice)
+input_column, kernel_column = st.columns(2, gap="large")
+with input_column:
+    image = choose_input()
+with kernel_column:
+    weight = choose_kernel()
+settings = settings_row()
+result = None
+if weight is not None:
+    st.markdown(f"**Input** {image.shape[0]}×{image.shape[1]}, **kernel** {weight.shape[0]}×{weight.shape[1]}")
+    result = show_sizes(image, weight, settings)
+if result is not None:
+    view = st.radio("View", ts.VIEWS, horizontal=True, key="tc_view", **BOUND)
+    st.fragment(show_scatter if view == ts.VIEWS[0] else show_as_convolution)(result)
+show_chain(int(st.session_state.get("tc_digit", 0)) if st.session_state.get("tc_input") == "Digit 7×7" else 0)
