@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from cnnviz import conv, examples, kernels, pooling
+from cnnviz import transposed_settings as tc
 
 MAX_VALUE_CHARS = 200  # longer than any valid setting (a 7×7 typed kernel included)
 # Parameters every page shares (lessons, projector mode, class links): never "unknown".
@@ -165,6 +166,22 @@ PAGES: dict[str, tuple[Field, ...]] = {
         _int("pool_stride", 2, 1, 8),
         _int("pool_padding", 0, 0, 4),
         _int("pool_step", 1, 1, 10_000),
+    ),
+    "transposed": (
+        _choice("tc_input", tc.INPUTS),
+        _int("tc_size", 4, 2, 6),
+        _int("tc_seed", 0, 0, 99),
+        _int("tc_digit", 0, 0, SAMPLE_DIGITS - 1),
+        _choice("tc_kernel", tc.KERNEL_NAMES),
+        Field("tc_kernel_text", str, "1 2\n3 4", check=_kernel_text),
+        _int("tc_stride", 1, 1, 4),
+        _int("tc_padding", 0, 0, 4),
+        _int("tc_output_padding", 0, 0, 3),
+        _int("tc_dilation", 1, 1, 3),
+        _choice("tc_view", tc.VIEWS),
+        _int("tc_scatter_step", 1, 1, 100_000),
+        _int("tc_conv_step", 1, 1, 100_000),
+        Field("tc_chain_fix", bool, False),
     ),
     "architecture": (
         _choice("arch_model", MODELS),

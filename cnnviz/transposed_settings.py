@@ -1,15 +1,6 @@
-"""What the transposed-convolution page offers: its inputs, kernels and URL fields with their defaults and ranges.
-
-Streamlit drops a link's invalid values silently; ``link_notices`` says which ones a link got wrong,
-so the page can tell the student that those settings start at their defaults. Whole numbers are
-offered as a list of options (select sliders), so a link must name one exactly: Streamlit 1.67's
-number input crashes on `?key=inf` and truncates `2.5`, its options are matched strictly.
-"""
+"""What the transposed-convolution page offers: its inputs and kernels (its URL fields are in cnnviz.state)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,70 +25,6 @@ UPSAMPLING_KERNELS: dict[str, tuple[np.ndarray, str]] = {
 }
 KERNEL_NAMES = (*UPSAMPLING_KERNELS, *PRESETS, CUSTOM)
 VIEWS = ("Scatter", "As a convolution")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One setting in the page's URL: its default and what a link may set it to."""
-
-    default: object
-    low: int | None = None  # whole numbers from low to high
-    high: int | None = None
-    options: tuple[str, ...] = ()  # or one of these labels
-    what: str = ""
-
-    @property
-    def numbers(self) -> list[int]:
-        """The whole numbers a numeric field offers (its widget lists exactly these)."""
-        return [] if self.low is None else list(range(self.low, self.high + 1))
-
-    def accepts(self, text: str) -> bool:
-        """Whether a link's text is a value this field takes, matched exactly as Streamlit matches options."""
-        if self.options:
-            return text in self.options
-        if isinstance(self.default, bool):
-            return text.lower() in ("true", "false")
-        if self.low is not None:
-            return text in {str(n) for n in self.numbers}
-        return True
-
-    def allowed(self) -> str:
-        """The values a link may use, in words."""
-        if self.options:
-            return "one of " + ", ".join(f"“{o}”" for o in self.options)
-        if isinstance(self.default, bool):
-            return "true or false"
-        return f"a whole number from {self.low} to {self.high}"
-
-
-TRANSPOSED_FIELDS: dict[str, Field] = {
-    "tc_input": Field(INPUTS[0], options=INPUTS, what="input"),
-    "tc_size": Field(4, 2, 6, what="grid size"),
-    "tc_seed": Field(0, 0, 99, what="random seed"),
-    "tc_digit": Field(0, 0, 99, what="sample digit"),
-    "tc_kernel": Field(KERNEL_NAMES[0], options=KERNEL_NAMES, what="kernel"),
-    "tc_kernel_text": Field("1 2\n3 4", what="typed kernel"),
-    "tc_stride": Field(1, 1, 4, what="stride"),
-    "tc_padding": Field(0, 0, 4, what="padding"),
-    "tc_output_padding": Field(0, 0, 3, what="output padding"),
-    "tc_dilation": Field(1, 1, 3, what="dilation"),
-    "tc_view": Field(VIEWS[0], options=VIEWS, what="view"),
-    "tc_chain_fix": Field(False, what="chain's output_padding=1 switch"),
-}
-
-
-def link_notices(params: Mapping[str, str]) -> list[str]:
-    """A sentence for every value in a link that the page cannot use (it starts at its default instead)."""
-    notices = []
-    for key, field in TRANSPOSED_FIELDS.items():
-        text = params.get(key)
-        if text is not None and not field.accepts(text):
-            shown = text if len(text) <= 30 else text[:30] + "…"
-            notices.append(
-                f"The link's {field.what} “{shown}” cannot be used: it must be {field.allowed()}. "
-                f"Starting from the default ({str(field.default).splitlines()[0]}) instead."
-            )
-    return notices
 
 
 def random_grid(size: int, seed: int) -> np.ndarray:

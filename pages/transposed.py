@@ -3,30 +3,26 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import conv, kernels, transposed, ui
+from cnnviz import conv, kernels, state, transposed, ui
 from cnnviz import transposed_settings as ts
 from cnnviz.figures import transposed as figs
+from cnnviz.images import escape_markdown
 
 ui.route_through_app()
 
-FIELDS = ts.TRANSPOSED_FIELDS
-BOUND = dict(bind="query-params", persist_state="session")  # every setting lives in the URL and the session
+PAGE = "transposed"
 MAX_SUMS = 16  # written-out sums shown per scatter step
 
 
 def number(column, label: str, key: str, help: str | None = None) -> int:
-    """A whole-number setting bound to the URL, its choices and default from the fields table.
-
-    A select slider, not a number input: a link must name one of its options exactly (Streamlit 1.67's
-    number input raises on `?tc_stride=inf`).
-    """
-    field = FIELDS[key]
-    return column.select_slider(label, field.numbers, field.default, key=key, help=help, **BOUND)
+    """A whole-number setting as a select slider over its allowed values (cnnviz.state's range)."""
+    field = next(f for f in state.fields(PAGE) if f.name == key)
+    return ui.control(column.select_slider, label, list(range(field.low, field.high + 1)), key=key, help=help)
 
 
 def choose_input() -> np.ndarray:
     """The input grid: a worked example, random small numbers or a digit shrunk to 7×7."""
-    name = st.radio("Input", ts.INPUTS, horizontal=True, key="tc_input", **BOUND)
+    name = ui.control(st.radio, "Input", ts.INPUTS, horizontal=True, key="tc_input")
     if name == "Random grid":
         left, right = st.columns(2)
         return ts.input_grid(name, size=number(left, "Grid size", "tc_size"), seed=number(right, "Seed", "tc_seed"))
@@ -39,22 +35,21 @@ def choose_input() -> np.ndarray:
 
 def choose_kernel() -> np.ndarray | None:
     """A preset kernel or typed values (None, with the reason shown, when the typed text is not a kernel)."""
-    name = st.selectbox("Kernel", ts.KERNEL_NAMES, key="tc_kernel", **BOUND)
+    name = ui.control(st.selectbox, "Kernel", ts.KERNEL_NAMES, key="tc_kernel")
     if name != ts.CUSTOM:
         values, what = ts.kernel_for(name)
         st.caption(what)
         return values
-    text = st.text_area(
+    text = ui.control(
+        st.text_area,
         "Kernel values: one row per line (or ';'), numbers split by spaces or commas; 1/4 works",
-        FIELDS["tc_kernel_text"].default,
         key="tc_kernel_text",
         height=110,
-        **BOUND,
     )
     try:
         return kernels.parse_kernel(text)
     except kernels.KernelError as error:
-        st.error(str(error))
+        st.error(escape_markdown(error))  # it quotes what was typed
         return None
 
 
@@ -92,54 +87,11 @@ def show_sizes(image: np.ndarray, weight: np.ndarray, s: dict) -> transposed.Tra
     return result
 
 
-def move_step(key: str, delta: int | None, count: int) -> None:
-    """Buttons move the step (its one owner; None: back to the first) and give the slider a fresh key,
-    so a stale slider value from the browser cannot undo the click."""
-    step = 0 if delta is None else st.session_state.get(key, 0) + delta
-    st.session_state[key] = min(max(0, step), count - 1)
-    st.session_state[key + "_gen"] = st.session_state.get(key + "_gen", 0) + 1
-
-
-def slider_moved(key: str, slider_key: str) -> None:
-    st.session_state[key] = st.session_state[slider_key] - 1
-
-
 def step_controls(name: str, count: int) -> int:
-    """First / Back / Next and a position slider over `count` steps; returns the 0-based step."""
-    key = f"tc_{name}_step"
-    step = min(max(0, st.session_state.get(key, 0)), count - 1)
-    st.session_state[key] = step
-    first, back, forward, position = st.columns([1, 1, 1, 3], vertical_alignment="center")
-    first.button(
-        "First", icon=":material/first_page:", key=f"tc_{name}_first", on_click=move_step, args=(key, None, count)
-    )
-    back.button(
-        "Back",
-        key=f"tc_{name}_back",
-        on_click=move_step,
-        args=(key, -1, count),
-        shortcut="ArrowLeft",
-    )
-    forward.button(
-        "Next",
-        key=f"tc_{name}_next",
-        on_click=move_step,
-        args=(key, 1, count),
-        shortcut="ArrowRight",
-    )
-    if count > 1:
-        slider_key = f"tc_{name}_slider_{count}_{st.session_state.get(key + '_gen', 0)}"
-        position.slider(
-            "Step",
-            1,
-            count,
-            step + 1,
-            key=slider_key,
-            on_change=slider_moved,
-            args=(key, slider_key),
-            label_visibility="collapsed",
-        )
-    return step
+    """First / Back / Next (← → keys) and a position slider over `count` steps; returns the 0-based step."""
+    step = ui.step_row(f"tc_{name}", count)
+    ui.write_url(PAGE)
+    return step - 1
 
 
 def show_scatter(result: transposed.TransposedConvolution) -> None:
@@ -194,7 +146,7 @@ def show_chain(digit: int) -> None:
         "A tutorial builds a `DeconvNetwork` from two `ConvTranspose2d(kernel_size=3, stride=2, padding=1)` "
         "layers and says they take a 7×7 map to 28×28. Apply the formula twice and see what PyTorch really gives."
     )
-    fix = st.toggle("output_padding=1 in both layers", key="tc_chain_fix", **BOUND)
+    fix = ui.control(st.toggle, "output_padding=1 in both layers", key="tc_chain_fix")
     layers = [dict(layer, output_padding=int(fix)) for layer in transposed.TUTORIAL_LAYERS]
     shapes = transposed.chain_shapes(ts.DIGIT_SIDE, layers)
     for n, (size, layer) in enumerate(zip(shapes, layers), start=1):
@@ -234,8 +186,7 @@ st.caption(
     "A transposed convolution (often called deconvolution) makes a map larger: every input cell paints a copy "
     "of the kernel, weighted by its value, into the output, and where copies overlap they add up."
 )
-for notice in ts.link_notices(st.query_params.to_dict()):
-    st.warning(notice)
+ui.page_settings(PAGE)
 input_column, kernel_column = st.columns(2, gap="large")
 with input_column:
     image = choose_input()
@@ -247,6 +198,6 @@ if weight is not None:
     st.markdown(f"**Input** {image.shape[0]}×{image.shape[1]}, **kernel** {weight.shape[0]}×{weight.shape[1]}")
     result = show_sizes(image, weight, settings)
 if result is not None:
-    view = st.radio("View", ts.VIEWS, horizontal=True, key="tc_view", **BOUND)
+    view = ui.control(st.radio, "View", ts.VIEWS, horizontal=True, key="tc_view")
     st.fragment(show_scatter if view == ts.VIEWS[0] else show_as_convolution)(result)
-show_chain(int(st.session_state.get("tc_digit", 0)) if st.session_state.get("tc_input") == "Digit 7×7" else 0)
+show_chain(st.session_state.tc_digit if st.session_state.tc_input == "Digit 7×7" else 0)

@@ -1,44 +1,9 @@
-"""The transposed page's choices: every default is a value its field accepts, bad links are named."""
+"""The transposed page's inputs and kernels (its link fields are tested with every page's, in test_state.py)."""
 
 import numpy as np
-import pytest
 
 from cnnviz import conv
 from cnnviz import transposed_settings as ts
-
-
-def test_every_default_is_accepted_by_its_field():
-    for key, field in ts.TRANSPOSED_FIELDS.items():
-        text = str(field.default).lower() if isinstance(field.default, bool) else str(field.default)
-        assert field.accepts(text), key
-
-
-@pytest.mark.parametrize("text, ok", [("3", True), ("03", False), ("3.0", False), ("inf", False), ("", False)])
-def test_whole_numbers_must_name_an_option_exactly(text, ok):
-    assert ts.TRANSPOSED_FIELDS["tc_stride"].accepts(text) == ok
-
-
-@pytest.mark.parametrize(
-    "key, text",
-    [
-        ("tc_stride", "9"),
-        ("tc_stride", "abc"),
-        ("tc_stride", "2.5"),
-        ("tc_padding", "-1"),
-        ("tc_stride", "nan"),
-        ("tc_view", "conv"),
-        ("tc_chain_fix", "yes"),
-    ],
-)
-def test_bad_link_values_are_named_with_what_is_allowed(key, text):
-    (notice,) = ts.link_notices({key: text, "tc_dilation": "2", "unrelated": "x"})
-    field = ts.TRANSPOSED_FIELDS[key]
-    assert field.what in notice and field.allowed() in notice and notice.endswith("instead.")
-    assert notice[0].isupper()
-
-
-def test_good_links_give_no_notice():
-    assert ts.link_notices({"tc_stride": "3", "tc_view": "As a convolution", "tc_input": "Digit 7×7"}) == []
 
 
 def test_inputs_and_kernels():
