@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import advice, data, jobs, ui
+from cnnviz import advice, data, jobs, state, ui
 from cnnviz.data import DATASETS
 from cnnviz.figures import training as figs
 from cnnviz.images import escape_markdown
@@ -13,9 +13,9 @@ from cnnviz.weights import WeightsError
 
 ui.route_through_app()
 
+PAGE = "train"
 POLL_S = 1.0
 DEVICE_TITLES = {"cuda": "CUDA GPU", "mps": "Apple GPU (MPS)", "cpu": "CPU"}
-SIZES = [500, 1000, 2000, 5000, 10000, 20000, 60000]
 
 
 @st.cache_resource(scope="session", on_release=jobs.JobSlot.close, show_spinner=False)
@@ -65,6 +65,12 @@ if not datasets:
     open_saved_model()
     st.stop()
 models = trainable_models(datasets)
+devices = ["auto", *available_devices()]
+ui.page_settings(PAGE, {"train_model": models, "train_device": devices})
+
+
+def _device_title(device: str) -> str:
+    return f"Best here ({DEVICE_TITLES[available_devices()[0]]})" if device == "auto" else DEVICE_TITLES[device]
 
 
 def _typical_lr() -> None:
@@ -74,16 +80,17 @@ def _typical_lr() -> None:
 
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns(4)
-    model = c1.selectbox(
-        "Model", models, index=models.index("lenet5"), format_func=lambda m: MODELS[m].title, key="train_model"
-    )
-    dataset = c2.selectbox(
+    model = ui.control(c1.selectbox, "Model", models, format_func=lambda m: MODELS[m].title, key="train_model")
+    ui.keep_choice("train_dataset", readable_datasets(model, datasets))
+    dataset = ui.control(
+        c2.selectbox,
         "Dataset",
         readable_datasets(model, datasets),
         format_func=lambda d: DATASETS[d].title,
         key="train_dataset",
     )
-    optimizer = c3.radio(
+    optimizer = ui.control(
+        c3.radio,
         "Optimizer",
         list(OPTIMIZERS),
         format_func=lambda o: OPTIMIZERS[o].title,
@@ -91,29 +98,28 @@ with st.container(border=True):
         key="train_optimizer",
         on_change=_typical_lr,
     )
-    lr = c4.number_input(
+    lr = ui.control(
+        c4.number_input,
         "Learning rate (peak)",
         0.0,
         10.0,
-        OPTIMIZERS["adam"].typical_lr,
         step=0.001,
         format="%.4f",
         key="train_lr",
         help="One-cycle schedule: it warms up to this rate, then decays.",
     )
     c1, c2, c3, c4, c5 = st.columns(5)
-    batch_size = c1.select_slider("Batch size", [16, 32, 64, 128, 256, 512], 64, key="train_batch")
-    epochs = c2.slider("Epochs", 1, 20, 2, key="train_epochs")
-    train_size = c3.select_slider(
+    batch_size = ui.control(c1.select_slider, "Batch size", state.BATCH_SIZES, key="train_batch")
+    epochs = ui.control(c2.slider, "Epochs", 1, 20, key="train_epochs")
+    train_size = ui.control(
+        c3.select_slider,
         "Training images",
-        SIZES,
-        5000,
+        state.TRAIN_SIZES,
         key="train_size",
         help="A random subset for a quick demo; 60000 is all of MNIST.",
     )
-    seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed", help="Same seed, same run.")
-    devices = available_devices()
-    device = c5.selectbox("Device", devices, format_func=DEVICE_TITLES.get, key="train_device")
+    seed = ui.control(c4.number_input, "Seed", 0, 2**31 - 1, key="train_seed", help="Same seed, same run.")
+    device = ui.control(c5.selectbox, "Device", devices, format_func=_device_title, key="train_device")
 
 config = TrainConfig(
     model=model,
