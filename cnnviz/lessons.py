@@ -96,8 +96,8 @@ def lesson_id(name: str) -> str:
 
 
 def available_pages() -> set[str]:
-    """Pages a step may open: those with settings in the link format whose file is in pages/."""
-    return {page for page in state.PAGES if (ROOT / "pages" / f"{page}.py").is_file()}
+    """Pages a step may open: those with settings in the link format (they show the lesson panel) and a file."""
+    return {page for page in state.PAGES if state.fields(page) and (ROOT / "pages" / f"{page}.py").is_file()}
 
 
 def load_lesson(source: str | bytes, name: str, pages: Collection[str] | None = None) -> Lesson:

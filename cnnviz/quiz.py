@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -511,14 +511,32 @@ ARGS = {
 def _cell_from(page: str, settings: Mapping[str, Any]) -> NumberQuestion:
     result = _from_playground(page, settings)
     position = min(settings["pg_step"], result.positions) - 1
-    return cell_value(result, position, min(settings["pg_filter"], result.weight.shape[0] - 1))
+    question = cell_value(result, position, min(settings["pg_filter"], result.weight.shape[0] - 1))
+    return replace(question, prompt=f"{_playground_setup(settings)}: {question.prompt[0].lower()}{question.prompt[1:]}")
+
+
+def _playground_setup(settings: Mapping[str, Any]) -> str:
+    """The playground's settings in words, so a question makes sense away from the page."""
+    if settings["pg_source"] == "digit":
+        source = f"MNIST digit #{settings['pg_digit']}"
+    else:
+        source = settings["pg_example"]
+    colour = playground_image(settings).ndim == 3
+    kernel = "the playground's three colour filters" if colour else f"kernel {settings['pg_kernel']}"
+    bias = "" if colour else f", bias {conv.format_number(settings['pg_bias'])}"
+    return (
+        f"{source}, {kernel}, padding {settings['pg_padding']}, stride {settings['pg_stride']}, "
+        f"dilation {settings['pg_dilation']}{bias}"
+    )
 
 
 def _pooled_from(page: str, settings: Mapping[str, Any]) -> NumberQuestion:
     if page != "pooling":
         raise ValueError("it reads the pooling page's settings; put it on a pooling step")
     result = _pooling_result(settings)
-    return pooled_value(result, min(settings["pool_step"], len(result.windows)) - 1)
+    question = pooled_value(result, min(settings["pool_step"], len(result.windows)) - 1)
+    source = {"classic": "The classic 4×4 map 1…16", "random": "The random map", "digit": "The handwritten 7"}
+    return replace(question, prompt=f"{source[settings['pool_source']]}, padding {result.padding}. {question.prompt}")
 
 
 def make_question(kind: str, page: str, settings: Mapping[str, Any], args: Mapping[str, Any] | None = None) -> Question:

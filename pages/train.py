@@ -49,6 +49,7 @@ def open_saved_model() -> None:
 
 
 st.title("Train a CNN live")
+ui.lesson_panel("train")  # until this page's settings go through ui.page_settings, which calls it
 st.markdown(
     "Training shows the network a batch of labelled images, measures how wrong it is (the **loss**), "
     "and nudges every weight a little in the direction that lowers it. Repeat a few hundred times and "

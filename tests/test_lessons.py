@@ -164,15 +164,15 @@ def test_a_class_link_step_shows_only_its_controls_and_checks_them():
         (b'title = "no steps"', r"^The lesson has no steps"),
         (b'title = "x"\nsteps = [1, 2]', r"^The lesson has no steps"),
         (
-            b'title = "x"\n' + b'[[steps]]\npage = "home"\ntitle = "t"\ntext = "a. b."\n' * 61,
+            b'title = "x"\n' + b'[[steps]]\npage = "pooling"\ntitle = "t"\ntext = "a. b."\n' * 61,
             r"^Line 242: a lesson has at most 60 steps",
         ),
         (
-            b'title = "x"\n[[steps]]\npage = "home"\ntitle = "t"\ntext = "' + b"a" * 2000 + b'"',
+            b'title = "x"\n[[steps]]\npage = "pooling"\ntitle = "t"\ntext = "' + b"a" * 2000 + b'"',
             r"^Line 5: Step 1's text is 2000",
         ),
         (
-            b'title = "x"\n[[steps]]\npage = "home"\ntitle = "t"\ntext = "a"\nsettings = "pg_padding=1"',
+            b'title = "x"\n[[steps]]\npage = "pooling"\ntitle = "t"\ntext = "a"\nsettings = "pg_padding=1"',
             r"^Line 6: .*must be a table",
         ),
     ],
