@@ -32,7 +32,8 @@ MAX_TEXT_CHARS = 1200
 MAX_QUESTIONS_PER_STEP = 8
 STEP_KEYS = ("page", "title", "text", "settings", "highlight", "group", "quiz", "optional")
 LESSON_KEYS = ("title", "description", "steps")
-QUIZ_ARGS_KEY = "kind"
+QUIZ_KIND = "kind"  # a question given as a table: its kind, then its own numbers
+SHOW = "show"  # a step may show only some controls, like a class link
 _ID_CHARS = re.compile(r"[^a-z0-9]+")
 
 
@@ -208,7 +209,7 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], what: str, l
 
 
 def _string(table: Mapping[str, Any], key: str, what: str, line: int, limit: int, required: bool = True) -> str:
-    """A required (or optional) text field within its length; titles become one line."""
+    """A required (or optional) text field within its length, on one line (Markdown is not read)."""
     value = table.get(key)
     if value is None and not required:
         return ""
@@ -216,7 +217,7 @@ def _string(table: Mapping[str, Any], key: str, what: str, line: int, limit: int
         raise LessonError(f"Line {line}: {what} needs a {key} (text in quotes).")
     if len(value) > limit:
         raise LessonError(f"Line {line}: {what}'s {key} is {len(value)} characters long; keep it under {limit}.")
-    return " ".join(value.split()) if limit <= MAX_TITLE_CHARS else value.strip()
+    return " ".join(value.split())
 
 
 def _step(raw: Mapping[str, Any], number: int, lines: _Lines, pages: set[str]) -> Step | None:
@@ -225,8 +226,11 @@ def _step(raw: Mapping[str, Any], number: int, lines: _Lines, pages: set[str]) -
     page = raw.get("page")
     if not isinstance(page, str):
         raise LessonError(f'Line {lines.step(number)}: {what} needs a page, e.g. page = "playground".')
+    optional = raw.get("optional", False)
+    if not isinstance(optional, bool):
+        raise LessonError(f"Line {lines.key(number, 'optional')}: {what}'s optional must be true or false.")
     if page not in pages:
-        if raw.get("optional") is True:
+        if optional:
             return None
         raise LessonError(
             f"Line {lines.key(number, 'page')}: {what} opens page {page[:40]!r}, which this app does not have; "
@@ -236,7 +240,7 @@ def _step(raw: Mapping[str, Any], number: int, lines: _Lines, pages: set[str]) -
     text = _string(raw, "text", what.capitalize(), lines.key(number, "text"), MAX_TEXT_CHARS)
     params = _params(raw.get("settings", {}), page, number, lines)
     highlight = raw.get("highlight")
-    if highlight is not None and highlight not in {f.name for f in state.fields(page)}:
+    if highlight is not None and highlight not in [f.name for f in state.fields(page)]:
         raise LessonError(
             f"Line {lines.key(number, 'highlight')}: {what} highlights {str(highlight)[:40]!r}, which is not a "
             f"control of the {page} page; its controls are {', '.join(f.name for f in state.fields(page))}."
@@ -256,7 +260,7 @@ def _params(settings: Any, page: str, number: int, lines: _Lines) -> dict[str, s
     names = [f.name for f in state.fields(page)]
     params = {}
     for name, value in settings.items():
-        if name not in names and name != state.GLOBAL_PARAMS[0]:
+        if name not in names and name != SHOW:
             raise LessonError(
                 f"Line {lines.key(number, name)}: step {number} sets {name[:40]!r}, which is not a setting of the "
                 f"{page} page; its settings are {', '.join(names) or 'none'}."
@@ -264,7 +268,7 @@ def _params(settings: Any, page: str, number: int, lines: _Lines) -> dict[str, s
         if isinstance(value, bool):
             params[name] = "1" if value else "0"
         elif isinstance(value, (int, float, str)):
-            params[name] = value if isinstance(value, str) else state.Field(name, float, 0).format(value)
+            params[name] = value if isinstance(value, str) else str(value)
         else:
             raise LessonError(
                 f"Line {lines.key(number, name)}: step {number}'s {name} must be a number, text or true/false."
@@ -275,7 +279,7 @@ def _params(settings: Any, page: str, number: int, lines: _Lines) -> dict[str, s
             reason = problems[0].replace("The link's ", "").rsplit(";", 1)[0]
             raise LessonError(f"Line {lines.key(number, name)}: step {number}'s {reason}.")
     decoded = state.decode(page, {k: v for k, v in params.items() if k in names})[0]
-    shown = params.get(state.GLOBAL_PARAMS[0])
+    shown = params.get(SHOW)
     if shown is not None:
         unknown = [key for key in shown.split(",") if key not in names]
         if unknown:
@@ -283,7 +287,7 @@ def _params(settings: Any, page: str, number: int, lines: _Lines) -> dict[str, s
                 f"Line {lines.key(number, 'show')}: step {number} shows {unknown[0][:40]!r}, which is not a "
                 f"control of the {page} page."
             )
-    return {**state.encode(page, decoded), **({"show": shown} if shown is not None else {})}
+    return {**state.encode(page, decoded), **({SHOW: shown} if shown is not None else {})}
 
 
 def _questions(raw: Any, page: str, params: dict[str, str], number: int, lines: _Lines) -> tuple[quiz.Question, ...]:
@@ -299,8 +303,8 @@ def _questions(raw: Any, page: str, params: dict[str, str], number: int, lines: 
     for entry in raw:
         if isinstance(entry, str):
             kind, args = entry, {}
-        elif isinstance(entry, dict) and isinstance(entry.get(QUIZ_ARGS_KEY), str):
-            kind, args = entry[QUIZ_ARGS_KEY], {k: v for k, v in entry.items() if k != QUIZ_ARGS_KEY}
+        elif isinstance(entry, dict) and isinstance(entry.get(QUIZ_KIND), str):
+            kind, args = entry[QUIZ_KIND], {k: v for k, v in entry.items() if k != QUIZ_KIND}
         else:
             raise LessonError(
                 f"Line {line}: each question of step {number} is a kind in quotes or a table with a kind, "

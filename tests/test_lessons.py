@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnnviz import lessons, state
 from cnnviz.lessons import LessonError, load_lesson
@@ -122,6 +124,8 @@ def test_an_optional_step_is_left_out_only_when_its_page_is_missing():
         (('text = "Look at the ring of zeros."\n', ""), r"^Line 3: Step 1 needs a text"),
         (('page = "playground"\n', ""), r"^Line 3: step 1 needs a page"),
         (("highlight =", "hilight ="), r"^Line 3: Step 1 has an unknown key 'hilight'"),
+        (('highlight = "pg_padding"', "highlight = [1]"), r"^Line 8: step 1 highlights '\[1\]'"),
+        (('title = "Pooling"', 'title = "Pooling"\noptional = "yes"'), r"^Line 13: step 2's optional must be true"),
         (('"padding-purpose"', '"padding-porpoise"'), r"^Line 9: step 1's question 'padding-porpoise' cannot be asked"),
         (('"output-size"', '{ kind = "output-size", size = 0 }'), r"^Line 9: .*size must be a whole number from 1"),
         (('"output-size"', '"pooled-value"'), r"^Line 9: .*pooling page's settings"),
@@ -205,3 +209,16 @@ def test_a_teachers_folder_adds_lessons_and_names_its_broken_files(tmp_path, mon
 def test_groups_keep_their_order():
     lesson = load_lesson(GOOD.replace('title = "Padding"', 'title = "Padding"\ngroup = "Sizes"'), "x.toml")
     assert lesson.groups() == [("Sizes", [0]), ("Pooling", [1])]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(GOOD)), st.integers(0, 40), st.text(max_size=40) | st.binary(max_size=40))
+def test_any_damaged_lesson_loads_or_is_refused_in_words(at, cut, insert):
+    """A file damaged anywhere (cut, pasted into, binary) gives a lesson or a LessonError, nothing else."""
+    damaged = (
+        GOOD.encode()[:at] + (insert if isinstance(insert, bytes) else insert.encode()) + GOOD.encode()[at + cut :]
+    )
+    try:
+        load_lesson(damaged, "x.toml")
+    except LessonError as exc:
+        assert str(exc)[0].isupper() and str(exc).endswith(".")
