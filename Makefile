@@ -30,6 +30,10 @@ run: setup
 # SERVE_ADDRESS=...) and name it as the browser address, so links and websocket origin checks
 # use it and Streamlit never looks up the public IP.
 SERVE_ADDRESS ?= $(shell hostname -I 2>/dev/null | awk '{print $$1}')
+# A teacher's own lessons (a folder of .toml files, beside the shipped ones): make serve LESSONS=~/class
+ifdef LESSONS
+export CNNVIZ_LESSONS := $(LESSONS)
+endif
 SERVE_PORT ?= 8501
 serve: setup
 	@test -n "$(SERVE_ADDRESS)" || { echo "No network address found; run: make serve SERVE_ADDRESS=<this machine's IP>"; exit 2; }

@@ -40,8 +40,28 @@ SECTIONS: dict[str, list[PageEntry]] = {
         PageEntry("pages/train.py", "Train live", "🏋️", "train"),
         PageEntry("pages/predict.py", "Draw & predict", "✏️", "predict"),
     ],
+    "Teach": [
+        PageEntry("pages/lessons.py", "Lessons and quizzes", "🎓", "lessons"),
+    ],
 }
 HOME = SECTIONS["Start"][0]
+
+
+def next_entry(url_path: str) -> PageEntry | None:
+    """The page after this one in the navigation (None after the last): where "Next: ..." leads."""
+    entries = [e for section in SECTIONS.values() for e in section]
+    paths = [e.url_path for e in entries]
+    index = paths.index(url_path) if url_path in paths else len(paths)
+    return entries[index + 1] if index + 1 < len(entries) else None
+
+
+def next_link(url_path: str) -> None:
+    """Outside a lesson (whose panel leads the way), a page ends with a link to the following page."""
+    following = next_entry(url_path)
+    if following is None or ("lesson" in st.query_params and "step" in st.query_params):
+        return
+    st.divider()
+    st.page_link(following.path, label=f"Next: {following.title}", icon=following.icon)
 
 
 def navigation() -> dict[str, list[st.Page]]:
@@ -71,3 +91,4 @@ if __name__ == "__main__":
     page = st.navigation(navigation())
     st.set_page_config(page_title=f"{page.title} · cnnviz", page_icon="🧠", layout="wide")
     page.run()
+    next_link(page.url_path)

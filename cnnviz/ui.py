@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
 import torch
 from streamlit.runtime.pages_manager import PagesManager
 
-from cnnviz import data, images, models, state, weights
+from cnnviz import data, images, lessons, models, quiz, state, weights
 from cnnviz.images import escape_markdown
 from cnnviz.jobs import THREADS_PER_JOB
 from cnnviz.models import LayeredCNN
@@ -155,6 +155,7 @@ def page_settings(page: str, choices: dict[str, list] | None = None) -> dict[str
     Call before drawing any control; the widgets then take their values from session state.
     The sidebar gets the page's share panel.
     """
+    lesson_panel(page)  # a lesson step: its panel, and its settings applied before the URL is read
     written = st.session_state.setdefault(LINKS_KEY, {})
     url = _page_params()
     if url and url != written.get(page):
@@ -255,3 +256,158 @@ def keep_choice(key: str, allowed: list) -> None:
     """A setting whose options depend on another (a model's layers) falls back when they change."""
     if st.session_state.get(key) not in allowed:
         st.session_state[key] = allowed[0]
+
+
+# --- lessons and quizzes -------------------------------------------------------------------------
+LESSON_PARAM, STEP_PARAM = "lesson", "step"
+LESSONS_PAGE = "pages/lessons.py"
+MY_LESSONS_KEY = "my_lessons"  # lessons uploaded in this browser session, by id
+MY_LESSON_PREFIX = "my-"  # their ids: never the same as a shipped lesson's
+LESSON_OPENED_KEY = "lesson_opened"  # (lesson id, step index) whose settings were last applied
+QUIZ_SCORE_KEY = "quiz_score"  # question key -> whether its latest answer was right
+QUIZ_FEEDBACK_KEY = "quiz_feedback"  # question key -> the Feedback shown under it
+HIGHLIGHT_COLOUR = "#E69F00"  # Okabe-Ito orange
+
+
+@st.cache_resource(ttl=60, show_spinner=False)
+def shipped_lessons() -> tuple[dict[str, lessons.Lesson], list[str]]:
+    """The shipped lessons and the teacher's folder's, read at most once a minute per server."""
+    return lessons.shipped_lessons()
+
+
+def my_lessons() -> dict[str, lessons.Lesson]:
+    """Lessons loaded from a file in this browser session."""
+    return st.session_state.setdefault(MY_LESSONS_KEY, {})
+
+
+def all_lessons() -> dict[str, lessons.Lesson]:
+    """Every lesson this session can run, by the id its links carry."""
+    return {**shipped_lessons()[0], **my_lessons()}
+
+
+def open_lesson_file(name: str, payload: bytes) -> str:
+    """A teacher's lesson file becomes one of this session's lessons; LessonError names the line."""
+    lesson = lessons.load_lesson(payload, name)
+    lesson = replace(lesson, id=MY_LESSON_PREFIX + lesson.id)
+    my_lessons()[lesson.id] = lesson
+    return lesson.id
+
+
+def lesson_panel(page: str) -> None:
+    """While a lesson runs (``lesson=`` and ``step=`` in the URL): the step's text, progress, Back / Next.
+
+    The step's settings are applied once when the step opens (the page's defaults for what it does
+    not set), so call this before the page draws its controls; outside a lesson it draws nothing.
+    """
+    lesson_id, number = st.query_params.get(LESSON_PARAM), st.query_params.get(STEP_PARAM)
+    if lesson_id is None or number is None:
+        return
+    lesson = all_lessons().get(lesson_id)
+    if lesson is None:
+        st.warning(
+            f"This link belongs to the lesson {escape_markdown(repr(lesson_id[:40]))}, which this app does not have "
+            "(a lesson loaded from a file stays in the browser that loaded it). Choose one on the Lessons page.",
+            icon=":material/school:",
+        )
+        return
+    index = _step_index(number, len(lesson.steps))
+    step = lesson.steps[index]
+    if step.page != page:
+        st.page_link(
+            step.path,
+            label=f"Step {index + 1} of this lesson is on another page: go there",
+            icon="🎓",
+            query_params=lesson.query_params(index),
+        )
+        return
+    if st.session_state.get(LESSON_OPENED_KEY) != (lesson.id, index):
+        st.session_state[LESSON_OPENED_KEY] = (lesson.id, index)
+        st.session_state.update(step.settings())
+    _draw_panel(lesson, index)
+    if step.highlight:
+        st.html(
+            f"<style>.st-key-{step.highlight} {{outline: 3px solid {HIGHLIGHT_COLOUR}; outline-offset: 4px; "
+            "border-radius: 4px;}</style>"
+        )
+
+
+def _step_index(number: str, count: int) -> int:
+    """The 0-based step a ``step=`` parameter names, kept inside the lesson."""
+    try:
+        return min(max(int(number), 1), count) - 1
+    except ValueError:
+        return 0
+
+
+def _draw_panel(lesson: lessons.Lesson, index: int) -> None:
+    """The slim box above the page: where we are, what to look at, and the way on."""
+    step, count = lesson.steps[index], len(lesson.steps)
+    with st.container(border=True, key="lesson_panel"):
+        words, moves = st.columns([3, 2], vertical_alignment="center")
+        words.caption(
+            f"🎓 {escape_markdown(lesson.title)} · {escape_markdown(step.group)} · **Step {index + 1} of {count}**"
+        )
+        words.markdown(f"**{escape_markdown(step.title)}.** {escape_markdown(step.text)}")
+        if step.highlight:
+            words.caption(f"Look for the control outlined in orange: **{state.title(step.highlight)}**.")
+        back, forward = moves.columns(2)
+        if back.button(
+            "Back",
+            icon=":material/chevron_left:",
+            key="lesson_back",
+            disabled=index == 0,
+            shortcut="PageUp",
+            width="stretch",
+        ):
+            st.switch_page(lesson.steps[index - 1].path, query_params=lesson.query_params(index - 1))
+        if index + 1 < count:
+            if forward.button(
+                "Next",
+                icon=":material/chevron_right:",
+                key="lesson_next",
+                type="primary",
+                shortcut="PageDown",
+                width="stretch",
+            ):
+                st.switch_page(lesson.steps[index + 1].path, query_params=lesson.query_params(index + 1))
+        elif forward.button("Finish", icon=":material/flag:", key="lesson_finish", type="primary", width="stretch"):
+            st.switch_page(LESSONS_PAGE, query_params={LESSON_PARAM: lesson.id})
+        moves.progress((index + 1) / count)
+        moves.page_link(LESSONS_PAGE, label="All steps and questions", query_params={LESSON_PARAM: lesson.id})
+
+
+def quiz_question(question: quiz.Question, key: str) -> None:
+    """One question in a form: an answer, Check, then ✓ or ✗ (and colour), the misconception and why."""
+    with st.form(key):
+        st.markdown(f"**{escape_markdown(question.prompt)}**")
+        if isinstance(question, quiz.ChoiceQuestion):
+            texts = [o.text for o in question.options]
+            answer = st.radio("Your answer", texts, index=None, key=f"{key}_answer", label_visibility="collapsed")
+        else:
+            example = "a shape, e.g. (8, 2, 3, 3)" if question.is_shape else "a number"
+            answer = st.text_input("Your answer", placeholder=example, key=f"{key}_answer")
+        checked = st.form_submit_button("Check", key=f"{key}_check")
+    shown = st.session_state.setdefault(QUIZ_FEEDBACK_KEY, {})
+    if checked:
+        try:
+            if answer in (None, ""):
+                raise quiz.AnswerError("Type or pick an answer first.")
+            shown[key] = question.check(answer)
+        except quiz.AnswerError as exc:
+            st.warning(escape_markdown(str(exc)), icon=":material/edit:")
+            return
+        st.session_state.setdefault(QUIZ_SCORE_KEY, {})[key] = shown[key].right
+    feedback = shown.get(key)
+    if feedback is None:
+        return
+    named = f"**{escape_markdown(feedback.misconception.capitalize())}.** " if feedback.misconception else ""
+    if feedback.right:
+        st.success(f"✓ {escape_markdown(feedback.explanation)}", icon=":material/check_circle:")
+    else:
+        st.error(f"✗ {named}{escape_markdown(feedback.explanation)}", icon=":material/cancel:")
+
+
+def quiz_score() -> tuple[int, int]:
+    """(answered right, answered) over this session's questions (each question's latest answer)."""
+    score = st.session_state.get(QUIZ_SCORE_KEY, {})
+    return sum(score.values()), len(score)

@@ -22,6 +22,8 @@ BLURBS = {
     "predictions improve.",
     "pages/predict.py": "Draw or upload a digit: see it prepared the way MNIST was, the prediction of each model, "
     "and which pixels drove it.",
+    "pages/lessons.py": "For teachers and students: a whole lesson through these pages, step by step with Back and "
+    "Next, and questions after each part that say which misconception a wrong answer comes from.",
 }
 LESSONS = [(section, entry) for section, entries in SECTIONS.items() for entry in entries if entry != HOME]
 CARDS_PER_ROW = 3

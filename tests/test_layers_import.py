@@ -28,6 +28,8 @@ LAYERS: list[tuple[str, set[str]]] = [
             "cnnviz.explain",
             "cnnviz.layer_table",
             "cnnviz.state",
+            "cnnviz.quiz",
+            "cnnviz.lessons",
         },
     ),
     ("jobs", {"cnnviz.gate", "cnnviz.jobs"}),

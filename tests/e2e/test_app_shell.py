@@ -71,6 +71,7 @@ def test_url_paths_are_the_documented_ones():
         "feature-maps",
         "train",
         "predict",
+        "lessons",
     ]
 
 
@@ -88,9 +89,10 @@ def test_root_opens_home_and_its_cards_link_every_page(page, app_url):
     page.wait_for_url(f"{app_url}/{HOME.url_path}")
     wait_for_app(page)
     assert_healthy(page, errors, HOME)
-    expect(page.locator(MAIN_PAGE_LINK)).to_have_count(len(ENTRIES) - 1)
+    expect(page.locator(MAIN_PAGE_LINK)).to_have_count(len(ENTRIES))  # a card per page, then "Next: ..."
+    expect(page.locator(MAIN_PAGE_LINK).last).to_have_text(f"{ENTRIES[1].icon}Next: {ENTRIES[1].title}")
     for entry in ENTRIES[1:]:
-        wait_for_rerun(page, page.locator(MAIN_PAGE_LINK, has_text=entry.title).click)
+        wait_for_rerun(page, page.locator(MAIN_PAGE_LINK, has_text=entry.title).first.click)
         assert_healthy(page, errors, entry)
         wait_for_rerun(page, page.locator(NAV_LINK, has_text=HOME.title).click)
         assert_healthy(page, errors, HOME)

@@ -25,7 +25,8 @@ def test_root_opens_home():
 
 
 def test_home_links_each_other_page_once_with_its_navigation_title_and_icon():
-    links = [link.proto for link in run_app().get("page_link")]
+    *links, following = [link.proto for link in run_app().get("page_link")]
+    assert following.label == f"Next: {OTHER_PAGES[0].title}"  # app.py ends every page with the next one
     assert [link.page for link in links] == [e.url_path for e in OTHER_PAGES]
     assert [link.label for link in links] == [f"**{e.title}**" for e in OTHER_PAGES]
     assert [link.icon for link in links] == [e.icon for e in OTHER_PAGES]
