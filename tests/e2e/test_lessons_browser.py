@@ -7,12 +7,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from cnnviz import lessons
 from cnnviz.browser import EXCEPTION, collect_console_errors, wait_for_app, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 MAIN = '[data-testid="stMain"]'
 PANEL = ".st-key-lesson_panel"
 UPLOAD = f'{MAIN} [data-testid="stFileUploaderDropzoneInput"]'
+STEPS = len(next(iter(lessons.shipped_lessons()[0].values())).steps)
 
 
 def open_lessons(page, url: str) -> None:
@@ -31,14 +33,14 @@ def test_start_a_lesson_and_walk_three_steps_with_next(page, app_url):
     wait_for_rerun(page, lambda: page.get_by_role("button", name=re.compile("^Start lesson")).click())
     page.get_by_role("heading", name="Convolution playground").wait_for()
     wait_for_app(page)
-    panel_says(page, "Step 1 of 15")
+    panel_says(page, f"Step 1 of {STEPS}")
     expect(page).to_have_url(re.compile(r"/playground\?.*lesson=how-a-cnn-sees&step=1"))
     expect(page.locator(MAIN)).not_to_contain_text("Next: ")  # the panel leads the way inside a lesson
 
     walk = [
-        ("Step 2 of 15", r"pg_kernel=Prewitt", "Bright left half, dark right half"),
-        ("Step 3 of 15", r"pg_source=digit", "MNIST test digit #70"),
-        ("Step 4 of 15", r"pg_padding=1", "MNIST test digit #70"),
+        (f"Step 2 of {STEPS}", r"pg_kernel=Prewitt", "Bright left half, dark right half"),
+        (f"Step 3 of {STEPS}", r"pg_source=digit", "MNIST test digit #70"),
+        (f"Step 4 of {STEPS}", r"pg_padding=1", "MNIST test digit #70"),
     ]
     for progress, in_url, on_page in walk:
         next_step = page.locator(PANEL).get_by_role("button", name="Next")
@@ -51,7 +53,7 @@ def test_start_a_lesson_and_walk_three_steps_with_next(page, app_url):
     assert outline == "solid", "the step's control is outlined"
 
     wait_for_rerun(page, page.locator(PANEL).get_by_role("button", name="Back").click)
-    panel_says(page, "Step 3 of 15")
+    panel_says(page, f"Step 3 of {STEPS}")
     expect(page.get_by_role("spinbutton", name="Padding", exact=True)).to_have_value("0")
     assert page.locator(EXCEPTION).count() == 0
     assert errors == []
@@ -61,9 +63,9 @@ def test_outside_a_lesson_a_page_ends_with_a_link_to_the_next(page, app_url):
     page.goto(f"{app_url}/pooling")
     page.get_by_role("heading", name=re.compile("^Pooling")).wait_for()
     wait_for_app(page)
-    wait_for_rerun(page, page.get_by_role("link", name="Next: Architecture").click)
-    page.get_by_role("heading", name=re.compile("^Architecture")).wait_for()
-    expect(page).to_have_url(re.compile(r"/architecture"))
+    wait_for_rerun(page, page.get_by_role("link", name="Next: Transposed convolution").click)
+    page.get_by_role("heading", name=re.compile("^Transposed convolution")).wait_for()
+    expect(page).to_have_url(re.compile(r"/transposed"))
 
 
 def test_a_quiz_answer_gets_its_verdict_at_once(page, app_url):
@@ -82,8 +84,8 @@ def test_a_teachers_lesson_file_loads_and_a_broken_one_is_named_by_line(page, ap
     wait_for_rerun(page, lambda: page.locator(UPLOAD).set_input_files(str(broken)))
     error = page.locator(MAIN).locator('[data-testid="stAlertContentError"]')
     expect(error).to_contain_text("**week 3**.toml is not a lesson cnnviz can run.")
-    joiner = "\u2060"  # after every ':' in shown user text, so no autolink forms
-    expect(error).to_contain_text(f"Line 4:{joiner} step 1 opens page 'playgound', which this app does not have")
+    joiner = "\u2060"  # before every ":" in shown user text, so no autolink forms
+    expect(error).to_contain_text(f"Line 4{joiner}: step 1 opens page 'playgound', which this app does not have")
 
     good = tmp_path / "week 3.toml"
     good.write_text('title = "Week 3"\n\n[[steps]]\npage = "pooling"\ntitle = "Max"\ntext = "One. Two."\n')
