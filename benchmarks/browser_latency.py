@@ -79,14 +79,50 @@ def radio(label: str, first: str, second: str) -> Callable[[object, int], Callab
     return action
 
 
+def selectbox(label: str, first: str, second: str) -> Callable[[object, int], Callable[[], None]]:
+    """Alternate between two options of a select box (open it, click the option)."""
+
+    def action(page, i: int) -> Callable[[], None]:
+        def choose() -> None:
+            page.locator('[data-testid="stSelectbox"]', has_text=label).first.click()
+            page.get_by_role("option", name=first if i % 2 == 0 else second, exact=True).click()
+
+        return choose
+
+    return action
+
+
+def stroke() -> Callable[[object, int], Callable[[], None]]:
+    """One pen stroke on the predict canvas (a short line, somewhere new each time)."""
+
+    def action(page, i: int) -> Callable[[], None]:
+        def draw() -> None:
+            box = page.locator("canvas.upper-canvas").first.bounding_box()
+            x, y = box["x"] + 60 + (i % 5) * 40, box["y"] + 60
+            page.mouse.move(x, y)
+            page.mouse.down()
+            for k in range(1, 6):
+                page.mouse.move(x + 4 * k, y + 30 * k)
+            page.mouse.up()
+
+        return draw
+
+    return action
+
+
 # (page url path, what is measured, how to do it on repeat i)
 INTERACTIONS = [
     ("playground", "next / back step", step_buttons("Next", "Back")),
     ("playground", "stride 1 <-> 2", number_input("Stride")),
     ("playground", "padding 0 <-> 1", number_input("Padding")),
-    ("pooling", "window slider", slider("Step through the windows")),
+    ("playground", "kernel Prewitt <-> Sobel", selectbox("Kernel", "Sobel x", "Prewitt x")),
+    ("pooling", "next / back window", step_buttons("Next", "Back")),
     ("pooling", "max <-> average", radio("Mode", "average", "max")),
     ("feature-maps", "shift right 0 <-> 1 px", slider("Shift right")),
+    ("feature-maps", "view layers <-> scores", radio("Look at", "Final layer", "Every layer")),
+    ("feature-maps?fm_view=channel", "channel slider", slider("Channel")),
+    ("feature-maps?fm_view=channel", "layer slider", slider("Layer")),
+    ("predict", "one stroke", stroke()),
 ]
 
 
