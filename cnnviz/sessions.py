@@ -135,9 +135,10 @@ class BrowserStore:
             return None if entry is None else entry.job
 
     def set_job(self, token: str, job: TrainingJob) -> None:
-        """The browser's new training (the registry has already stopped the one before)."""
+        """The browser's new training (the registry has already stopped the one before, whose model stays)."""
         with self._lock:
             entry = self._entry(token)
+            self._adopt_finished(entry)
             entry.job, entry.job_kept = job, False
 
     def expire(self, now: float | None = None) -> dict[str, Dropped]:

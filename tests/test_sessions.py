@@ -1,6 +1,7 @@
 """What the server keeps per browser: isolation by token, expiry on a fake clock, caps, notices, threads."""
 
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -129,11 +130,20 @@ def test_a_browsers_training_is_kept_touched_by_visits_and_stopped_when_dropped(
 def test_a_training_that_finished_unwatched_offers_its_model_once(store, mnist_train, mnist_test):
     config = TrainConfig(model="lenet5", epochs=1, batch_size=64, train_size=128, seed=0)
     registry = JobRegistry(max_jobs=1)
-    a = sessions.new_token()
-    job = registry.start(a, config, mnist_train, mnist_test.subset(200, seed=0), heartbeat_timeout=None)
+    a, test = sessions.new_token(), mnist_test.subset(200, seed=0)
+    job = registry.start(a, config, mnist_train, test, heartbeat_timeout=None)
     store.set_job(a, job)
     assert job.join(60) and job.progress().status == "finished"
     assert list(store.models(a)) == [job.label()] and store.models(a)[job.label()].model is job.model
+    b = sessions.new_token()
+    first = registry.start(b, config, mnist_train, test, heartbeat_timeout=None)
+    store.set_job(b, first)
+    assert first.join(60)
+    second = registry.start(b, replace(config, seed=1), mnist_train, test, heartbeat_timeout=None, gate=StepGate(0))
+    store.set_job(b, second)  # a new training before anyone asked for the models: the first one's stays
+    assert list(store.models(b)) == [first.label()] and store.job(b) is second
+    second.stop()
+    assert second.join(30)
     store.keep(a, "other", MODEL, CARD)
     store.keep(a, "another", MODEL, CARD)
     assert list(store.models(a)) == ["other", "another"]  # pushed out by newer ones, not brought back
