@@ -1,4 +1,4 @@
-"""Training off the script thread: one worker per browser session, polled by the page.
+"""Training off the script thread: one worker per browser, polled by the page.
 
 A ``TrainingJob`` runs ``cnnviz.train.train`` in a daemon thread and keeps a lock-protected record of
 its progress; the page reads copies of it (``progress()``) and the worker never touches Streamlit.
@@ -8,9 +8,10 @@ engine checks before every step, so at most the step in flight finishes.
 Pace: before each pull from the engine the worker waits at a ``cnnviz.gate.StepGate`` (always open
 unless a test holds it), and the heartbeat reads an injectable ``clock``, so tests set the pace.
 
-Cleanup: a job stops itself when nobody has looked at it (``touch()``) for ``heartbeat_timeout``
-seconds - the page's polling fragment touches it, so leaving the page or closing the tab stops it -
-and ``JobSlot.close`` (the page's session-end hook) stops it at once when the browser disconnects.
+Lifetime: a job outlives the Streamlit session that started it (a reload must not stop it; the
+browser's entry in ``cnnviz.sessions`` keeps it), but stops itself when nobody has looked at it
+(``touch()``: the Train page's polling, or any page run of that browser) for ``UNWATCHED_S``
+seconds, even when paused. The registry caps the trainings running on the server at ``MAX_JOBS``.
 
 Threads: ``torch.set_num_threads`` is process-wide, so every worker sets the same deliberate value,
 ``THREADS_PER_JOB`` = cores // ``MAX_JOBS`` (1 on a 2-core machine). Two trainings then get a core
@@ -42,7 +43,7 @@ from cnnviz.weights import weights_to_bytes
 
 MAX_JOBS = int(os.environ.get("CNNVIZ_MAX_TRAININGS", "2"))
 THREADS_PER_JOB = max(1, (os.cpu_count() or 1) // max(1, MAX_JOBS))
-HEARTBEAT_TIMEOUT = 20.0
+UNWATCHED_S = 5 * 60  # a training nobody has looked at for this long stops (a slot is precious)
 NICE = 10
 ACTIVE = ("running", "paused")
 
@@ -61,7 +62,7 @@ class TrainingJob:
         test_split: Split,
         *,
         snapshot_every: int | None = None,
-        heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT,
+        heartbeat_timeout: float | None = UNWATCHED_S,
         threads: int = THREADS_PER_JOB,
         gate: StepGate | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -209,7 +210,7 @@ class TrainingJob:
         """True to take the next step, None to wait (paused), False to stop (asked to, or nobody watches)."""
         if self._abandoned():
             self.stop(
-                f"Stopped because nobody watched this training for {self.heartbeat_timeout:.0f} s "
+                f"Stopped because nobody looked at this training for {duration_text(self.heartbeat_timeout)} "
                 "(the page was left or closed)."
             )
         go = False if self._stop.is_set() else True if self._resume.is_set() else None
@@ -229,6 +230,11 @@ class TrainingJob:
         return self.heartbeat_timeout is not None and self._clock() - self._last_seen > self.heartbeat_timeout
 
 
+def duration_text(seconds: float) -> str:
+    """'20 s' or '5 minutes': how long, in words a student reads at a glance."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
+
+
 def _background_priority() -> None:
     """Let people's clicks go first: lower this worker thread's OS priority (per thread on Linux only)."""
     if sys.platform.startswith("linux"):
@@ -239,7 +245,7 @@ def _background_priority() -> None:
 
 
 class JobRegistry:
-    """The server's running trainings by session id: at most max_jobs at once, one per session."""
+    """The server's running trainings by owner (a browser's token): at most max_jobs at once, one per owner."""
 
     def __init__(self, max_jobs: int = MAX_JOBS):
         self.max_jobs = max_jobs
@@ -248,10 +254,10 @@ class JobRegistry:
         self._lock = threading.Lock()
 
     def start(
-        self, session_id: str, config: TrainConfig, train_split: Split, test_split: Split, **options: Any
+        self, owner: str, config: TrainConfig, train_split: Split, test_split: Split, **options: Any
     ) -> TrainingJob:
-        """Replace the session's job with a new one; TrainingBusyError when the server is full."""
-        self.release(session_id, wait=5.0)
+        """Replace the owner's job with a new one; TrainingBusyError when the server is full."""
+        self.release(owner, wait=5.0)
         with self._lock:
             if len(self._jobs) >= self.max_jobs:
                 raise TrainingBusyError(
@@ -260,45 +266,27 @@ class JobRegistry:
                 )
             options = {**self.job_options, **options}
             job = TrainingJob(config, train_split, test_split, on_exit=self._forget, **options)
-            self._jobs[session_id] = job
+            self._jobs[owner] = job
         return job.start()
 
-    def release(self, session_id: str, wait: float = 0.0) -> None:
-        """Stop the session's running job (its session ended or it starts another)."""
+    def release(self, owner: str, wait: float = 0.0) -> None:
+        """Stop the owner's running job (it starts another)."""
         with self._lock:
-            job = self._jobs.get(session_id)
+            job = self._jobs.get(owner)
         if job is not None:
-            job.stop("Stopped because a new training was started or the session ended.")
+            job.stop("Stopped because a new training was started.")
             job.join(wait)
 
     def running(self) -> dict[str, TrainingJob]:
-        """A copy of session id -> running job."""
+        """A copy of owner -> running job."""
         with self._lock:
             return dict(self._jobs)
 
     def _forget(self, job: TrainingJob) -> None:
         with self._lock:
-            for session_id, running in list(self._jobs.items()):
+            for owner, running in list(self._jobs.items()):
                 if running is job:
-                    del self._jobs[session_id]
+                    del self._jobs[owner]
 
 
 REGISTRY = JobRegistry()
-
-
-class JobSlot:
-    """A browser session's place for its training: the page keeps one per session and closes it at the end."""
-
-    def __init__(self, registry: JobRegistry = REGISTRY):
-        self.session_id = uuid.uuid4().hex
-        self.registry = registry
-        self.job: TrainingJob | None = None
-
-    def start(self, config: TrainConfig, train_split: Split, test_split: Split, **options: Any) -> TrainingJob:
-        """Start a training for this session, stopping the one before it."""
-        self.job = self.registry.start(self.session_id, config, train_split, test_split, **options)
-        return self.job
-
-    def close(self) -> None:
-        """The session ended: stop its worker now (does not wait)."""
-        self.registry.release(self.session_id)

@@ -1,33 +1,29 @@
-"""The few helpers that must touch Streamlit: cached loaders and the session's own models."""
+"""The few helpers that must touch Streamlit: cached loaders, this browser's own models and training."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 import torch
 from streamlit.runtime.pages_manager import PagesManager
 
-from cnnviz import data, images, lessons, models, quiz, state, weights
+from cnnviz import data, images, jobs, lessons, models, quiz, sessions, state, weights
 from cnnviz.images import escape_markdown
 from cnnviz.jobs import THREADS_PER_JOB
 from cnnviz.models import LayeredCNN
+from cnnviz.sessions import KEEP_MODELS, SessionModel
+from cnnviz.train import TrainConfig
 
-TRAINED_MODELS_KEY = "trained_models"
+BROWSER_COOKIE = "cnnviz_id"  # this browser's token (cnnviz.sessions): its models and training across reloads
+BROWSER_KEY = "browser_token"  # session state: the token this session uses
+REMEMBER_BROWSER_S = 24 * 3600  # the cookie's max-age, renewed by each new session (longer than KEEP_FOR_S,
+# so that a visit after the models were dropped can still say so)
 OPENED_UPLOADS_KEY = "opened_weight_uploads"  # uploader file id -> label of the model it became
 # The uploader's file-name filter for pictures; cnnviz.images checks the content itself.
 IMAGE_TYPES = [ext for fmt in images.FORMATS for ext in ([fmt.lower(), "jpg"] if fmt == "JPEG" else [fmt.lower()])]
-KEEP_MODELS = 5  # per browser session: trained here or opened from a file
 SHOWN_NAME_CHARS = 60
-
-
-@dataclass
-class SessionModel:
-    """A model trained in this browser session, with its card."""
-
-    model: LayeredCNN
-    card: dict[str, Any]
 
 
 def configure_threads() -> None:
@@ -52,17 +48,58 @@ def split(name: str, train: bool) -> data.Split:
     return data.load_split(name, train, download=False)
 
 
+def browser_token() -> str:
+    """This browser's identity across reloads: its cookie's token, else a new one the browser is asked to keep.
+
+    The first call in a session (re)writes the cookie from a script in the sidebar (``st.context.cookies``
+    is read-only, and a script is the way Streamlit 1.67 offers): SameSite=Strict, never in the URL or
+    the page's text. A browser that refuses cookies keeps the token for this session only.
+    """
+    token = st.session_state.get(BROWSER_KEY)
+    if token is None:
+        presented = st.context.cookies.get(BROWSER_COOKIE)
+        token = presented if sessions.valid_token(presented) else sessions.new_token()
+        st.session_state[BROWSER_KEY] = token
+        st.sidebar.html(
+            f"<script>document.cookie = '{BROWSER_COOKIE}={token}; path=/; max-age={REMEMBER_BROWSER_S}; "
+            "samesite=strict';</script>",
+            unsafe_allow_javascript=True,
+        )
+    return token
+
+
+def visit_browser() -> None:
+    """Count this page run as a look at the browser's models and training; say once what was dropped."""
+    dropped = sessions.BROWSERS.visit(browser_token())
+    if dropped is not None:
+        st.toast(dropped.message(sessions.BROWSERS.max_browsers), icon=":material/history:", duration="infinite")
+
+
 def trained_models() -> dict[str, SessionModel]:
-    """Models trained in this browser session, by display name (newest last)."""
-    return st.session_state.setdefault(TRAINED_MODELS_KEY, {})
+    """Models trained or opened in this browser (kept across reloads), by display name (newest last)."""
+    return sessions.BROWSERS.models(browser_token())
 
 
 def keep_session_model(label: str, model: LayeredCNN, card: dict[str, Any]) -> None:
-    """Offer a model on every page for the rest of the session; the oldest goes beyond KEEP_MODELS."""
-    kept = trained_models()
-    kept[label] = SessionModel(model, card)
-    while len(kept) > KEEP_MODELS:
-        kept.pop(next(iter(kept)))
+    """Offer a model on every page of this browser; beyond KEEP_MODELS the oldest goes, and the page says so."""
+    for gone in sessions.BROWSERS.keep(browser_token(), label, model, card):
+        st.toast(
+            f"{escape_markdown(gone)} is no longer offered: this browser keeps its {KEEP_MODELS} newest models.",
+            icon=":material/history:",
+        )
+
+
+def training_job() -> jobs.TrainingJob | None:
+    """This browser's latest training (running or ended), also after a reload."""
+    return sessions.BROWSERS.job(browser_token())
+
+
+def start_training(config: TrainConfig, train_split: data.Split, test_split: data.Split) -> jobs.TrainingJob:
+    """Start this browser's training, stopping the one before; TrainingBusyError when the server is full."""
+    token = browser_token()
+    job = jobs.REGISTRY.start(token, config, train_split, test_split)
+    sessions.BROWSERS.set_job(token, job)
+    return job
 
 
 def plain_name(name: str, limit: int = SHOWN_NAME_CHARS) -> str:
@@ -92,7 +129,7 @@ def model_choices() -> dict[str, str]:
     """Key -> display label for every model a page can show: shipped ones ('lenet5'), then this session's.
 
     The keys are what links carry: a shipped model's name, or 'session:' and the label of a model
-    trained or opened here (which another browser does not have, so its link falls back).
+    trained or opened in this browser (which another browser does not have, so its link falls back).
     """
     choices = {name: f"{models.MODELS[name].title} (shipped)" for name in weights.pretrained_names()}
     choices.update({f"{SESSION}{label}": f"{label} (this session)" for label in trained_models()})
@@ -131,10 +168,12 @@ def route_through_app() -> None:
     legacy multipage app (no setting turns that off): a first visit to /playground runs
     pages/playground.py directly and the sidebar lists the file names. Every page calls this
     first; the rerun goes through app.py, whose st.navigation keeps the same URL and page.
+    Then it counts the visit (``visit_browser``), so every page keeps this browser's models alive.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    visit_browser()
 
 
 # --- settings in the URL -------------------------------------------------------------------------

@@ -18,12 +18,6 @@ POLL_S = 1.0
 DEVICE_TITLES = {"cuda": "CUDA GPU", "mps": "Apple GPU (MPS)", "cpu": "CPU"}
 
 
-@st.cache_resource(scope="session", on_release=jobs.JobSlot.close, show_spinner=False)
-def job_slot() -> jobs.JobSlot:
-    """This browser session's training; the session ending (tab closed) stops its worker."""
-    return jobs.JobSlot()
-
-
 def open_saved_model() -> None:
     """Bring back weights saved earlier, so they can be explored without training again."""
     st.subheader("Open a model you saved")
@@ -44,7 +38,7 @@ def open_saved_model() -> None:
         return
     st.success(
         f"**{escape_markdown(opened)}** is now offered on the Architecture, Feature maps and Draw & predict "
-        "pages for this browser session."
+        "pages for this browser (also after a reload)."
     )
 
 
@@ -138,16 +132,15 @@ for problem in problems:
 for warning in advice.config_warnings(config):
     st.warning(warning)
 
-slot = job_slot()
 if st.button("Start training", type="primary", disabled=bool(problems), key="train_start"):
     try:
-        slot.start(config, ui.split(dataset, True), ui.split(dataset, False))
+        ui.start_training(config, ui.split(dataset, True), ui.split(dataset, False))
     except jobs.TrainingBusyError as exc:
         st.warning(str(exc))
     except (ValueError, data.DatasetMissingError) as exc:
         st.error(f"Could not start: {exc}")
 
-job = slot.job
+job = ui.training_job()  # this browser's, also after a reload
 live = job is not None and job.progress().status in jobs.ACTIVE
 
 
@@ -163,7 +156,7 @@ def _controls(job: jobs.TrainingJob, status: str) -> None:
 @st.fragment(run_every=POLL_S if live else None)
 def live_view(live: bool) -> None:
     """The part that changes while training runs: redrawn every POLL_S seconds on its own."""
-    job = slot.job
+    job = ui.training_job()
     if job is None:
         st.info("Pick the settings and press **Start training**. The defaults finish in well under a minute.")
         return
@@ -197,8 +190,6 @@ def _watched(job: jobs.TrainingJob, snapshot: Snapshot) -> None:
 
 def _finished(job: jobs.TrainingJob, progress: Progress) -> None:
     result = progress.result
-    if not any(entry.model is job.model for entry in ui.trained_models().values()):
-        ui.keep_session_model(job.label(), job.model, job.card())
     st.subheader("Result on the whole test set")
     c1, c2, c3 = st.columns(3)
     c1.metric("Test accuracy", f"{result.test_accuracy:.2%}", help=f"On all {result.test_size:,} test images.")
@@ -235,7 +226,7 @@ def _finished(job: jobs.TrainingJob, progress: Progress) -> None:
     )
     st.info(
         "This model is now offered on the **Architecture**, **Feature maps** and **Draw & predict** "
-        "pages (for this browser session), next to the shipped ones."
+        "pages (for this browser, also after a reload), next to the shipped ones."
     )
 
 

@@ -141,7 +141,7 @@ def test_nobody_watching_stops_the_job(mnist_train, test_split):
     clock.advance(21)
     assert job.join(30)
     p = job.progress()
-    assert p.status == "stopped" and "nobody watched this training for 20 s" in p.message
+    assert p.status == "stopped" and "nobody looked at this training for 20 s" in p.message
 
 
 def test_touching_keeps_a_job_alive(mnist_train, test_split):
@@ -158,17 +158,20 @@ def test_touching_keeps_a_job_alive(mnist_train, test_split):
     assert job.join(30)
 
 
-def test_session_end_stops_its_worker(mnist_train, test_split):
-    registry = jobs.JobRegistry(max_jobs=2)
-    slot = jobs.JobSlot(registry)
-    gate = StepGate(0)
-    job = slot.start(SLOW, mnist_train, test_split, heartbeat_timeout=None, gate=gate)
+def test_a_job_outlives_its_session_for_the_stated_time_unwatched(mnist_train, test_split):
+    """A reload must not stop a training; only UNWATCHED_S without a look does (default timeout)."""
+    clock, gate = FakeClock(), StepGate(0)
+    job = jobs.TrainingJob(SLOW, mnist_train, test_split, clock=clock, gate=gate).start()
+    clock.advance(jobs.UNWATCHED_S - 1)
     gate.release(1)
     gate.wait_idle()
-    assert job.progress().steps_done == 1 and registry.running() == {slot.session_id: job}
-    slot.close()
+    assert job.alive and job.progress().steps_done == 1
+    clock.advance(2)
+    gate.release(1)
     assert job.join(30)
-    assert job.progress().status == "stopped" and registry.running() == {}
+    p = job.progress()
+    assert p.status == "stopped" and p.steps_done == 1
+    assert f"nobody looked at this training for {jobs.UNWATCHED_S // 60} minutes" in p.message
 
 
 def test_two_concurrent_trainings_both_finish_and_a_third_is_refused(mnist_train, test_split):

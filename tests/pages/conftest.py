@@ -1,4 +1,5 @@
-"""Shared AppTest helper: open a page through app.py, as the browser reaches it via st.navigation."""
+"""Shared AppTest helpers: open a page through app.py, as the browser reaches it via st.navigation; a fresh
+store of browsers' models for every test."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -6,9 +7,17 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import ui
+from cnnviz import sessions, ui
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def browsers(monkeypatch) -> sessions.BrowserStore:
+    """What the server keeps per browser, empty for each test (tests may set its clock)."""
+    store = sessions.BrowserStore()
+    monkeypatch.setattr(sessions, "BROWSERS", store)
+    return store
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from kept import give_models
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -160,14 +161,17 @@ def test_corrupt_shipped_weights_are_reported(open_page, monkeypatch, tmp_path):
 def test_models_trained_in_this_session_are_offered(open_page):
     import torch
 
-    from cnnviz import models, ui
+    from cnnviz import models
 
     at = open_page("pages/feature-maps.py")
     torch.manual_seed(0)
-    at.session_state[ui.TRAINED_MODELS_KEY] = {
-        "LeNet-5 quick": ui.SessionModel(models.build_model("lenet5").train(), {"model": "lenet5"}),
-        "CifarCNN try": ui.SessionModel(models.build_model("cifarcnn"), {"model": "cifarcnn"}),
-    }
+    give_models(
+        at,
+        {
+            "LeNet-5 quick": (models.build_model("lenet5").train(), {"model": "lenet5"}),
+            "CifarCNN try": (models.build_model("cifarcnn"), {"model": "cifarcnn"}),
+        },
+    )
     at.run()
     assert "LeNet-5 quick (this session)" in at.selectbox(key="fm_model").options
     at.selectbox(key="fm_model").set_value("session:LeNet-5 quick").run()
@@ -196,9 +200,7 @@ def test_a_cifar_model_never_makes_the_page_download(open_page, monkeypatch, tmp
     ui.split.clear()
     try:
         at = open_page("pages/feature-maps.py")
-        at.session_state[ui.TRAINED_MODELS_KEY] = {
-            "CifarCNN try": ui.SessionModel(models.build_model("cifarcnn"), {"model": "cifarcnn"})
-        }
+        give_models(at, {"CifarCNN try": (models.build_model("cifarcnn"), {"model": "cifarcnn"})})
         at.run()
         at.selectbox(key="fm_model").set_value("session:CifarCNN try").run()
         at.run()  # and again: a rerun must not try either

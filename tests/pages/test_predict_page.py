@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from kept import give_models
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import explain
@@ -86,13 +87,12 @@ def test_file_names_are_shown_as_text_never_as_links():
 
     from PIL import Image
 
-    from cnnviz import ui
     from cnnviz.images import escape_markdown
     from cnnviz.weights import load_pretrained
 
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     label = f"LeNet-5 (from {LINK_NAME}.safetensors)"  # as ui.open_weights_file names an opened file
-    at.session_state[ui.TRAINED_MODELS_KEY] = {label: ui.SessionModel(load_pretrained("lenet5"), {"model": "lenet5"})}
+    give_models(at, {label: (load_pretrained("lenet5"), {"model": "lenet5"})})
     at.radio(key="pred_source").set_value("upload").run()
     picture = io.BytesIO()
     digits, labels = sample_digits()

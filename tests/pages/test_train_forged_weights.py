@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from kept import kept_models
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import ui
@@ -44,15 +45,15 @@ def _upload(at: AppTest, name: str, payload: bytes) -> AppTest:
 def test_forged_uploads_are_refused_by_name_and_the_opened_model_survives(app, good, forged_weights):
     _upload(app, "mine.safetensors", good)
     label = "LeNet-5, 98.8% (from mine.safetensors)"
-    assert not app.error and label in app.session_state[ui.TRAINED_MODELS_KEY]
+    assert not app.error and label in kept_models(app)
     for case, (payload, words) in forged_weights.items():
         _upload(app, f"{case}.safetensors", payload)
         assert len(app.error) == 1 and not app.success, case
         shown = app.error[0].value
         assert shown.startswith(f"**{escape_markdown(case + '.safetensors')}** could not be opened: "), shown
         assert escape_markdown(words) in shown, case
-        assert label in app.session_state[ui.TRAINED_MODELS_KEY], case  # the good one survives
-    assert len(app.session_state[ui.TRAINED_MODELS_KEY]) == 1
+        assert label in kept_models(app), case  # the good one survives
+    assert len(kept_models(app)) == 1
 
 
 def test_forged_upload_with_a_link_for_a_name_shows_the_name_not_a_link(app, good, forged_weights):
@@ -61,7 +62,7 @@ def test_forged_upload_with_a_link_for_a_name_shows_the_name_not_a_link(app, goo
     assert shown.startswith(f"**{escape_markdown(LINK_NAME)}**") and not UNESCAPED.search(shown)
     _upload(app, "[evil](https://example.org)\n# heading.safetensors", good)
     label = "LeNet-5, 98.8% (from [evil](https://example.org) # heading.safetensors)"
-    assert label in app.session_state[ui.TRAINED_MODELS_KEY]  # plain text: select boxes show it as written
+    assert label in kept_models(app)  # plain text: select boxes show it as written
     assert app.success[0].value.startswith(f"**{escape_markdown(label)}** is now offered")
     assert not UNESCAPED.search(app.success[0].value) and "\n" not in app.success[0].value
 

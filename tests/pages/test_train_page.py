@@ -1,17 +1,20 @@
-"""AppTest for the train page: idle, bad settings, running (pause, resume, stop) and finished states.
+"""AppTest for the train page: idle, bad settings, running (pause, resume, stop) and finished states;
+a reload (a second session presenting the browser's cookie) finds the training and the models.
 
 AppTest cannot fire the page's timed fragment, so the tests rerun the script themselves while the
 real worker trains in the background. The worker's pace is the test's: a held ``StepGate`` lets steps
 through one by one and the heartbeat reads a clock that does not move, so nothing depends on speed.
+AppTest cannot send cookies, so the reload tests give ``st.context`` the cookie a browser would send.
 """
 
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from kept import kept_models
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import data, jobs
+from cnnviz import data, jobs, sessions, ui
 from cnnviz.gate import StepGate
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "train.py")
@@ -30,8 +33,8 @@ def app(mnist_test, gate) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     yield at
-    st.cache_resource.clear()  # ends the session-scoped job slot: its release hook stops the worker
-    for job in jobs.REGISTRY.running().values():
+    for job in jobs.REGISTRY.running().values():  # a job outlives its session: stop it here
+        job.stop()
         assert job.join(10)
 
 
@@ -122,7 +125,7 @@ def test_finished_run_shows_results_and_offers_the_model(app, gate):
     assert len(app.metric) == 3
     accuracy = float(app.metric[0].value.rstrip("%"))
     assert 30 < accuracy <= 100
-    models = app.session_state["trained_models"]
+    models = kept_models(app)
     assert len(models) == 1
     ((label, entry),) = models.items()
     assert label.startswith("LeNet-5 on MNIST digits") and entry.card["test_accuracy"] == pytest.approx(
@@ -133,11 +136,10 @@ def test_finished_run_shows_results_and_offers_the_model(app, gate):
     assert len(charts) == 5  # curves, watched digits, filters, confusion matrix, wrong digits
     assert app.get("download_button")
     app.run()  # a rerun does not register the same model twice
-    assert len(app.session_state["trained_models"]) == 1
+    assert len(kept_models(app)) == 1
 
 
 def test_opening_saved_weights_offers_the_model_and_bad_files_are_explained(app):
-    from cnnviz import ui
     from cnnviz.weights import load_pretrained, weights_to_bytes
 
     model = load_pretrained("lenet5")
@@ -146,11 +148,11 @@ def test_opening_saved_weights_offers_the_model_and_bad_files_are_explained(app)
     app.run()
     assert not app.exception and not app.error
     label = "LeNet-5, 98.8% (from mine.safetensors)"
-    assert label in app.session_state[ui.TRAINED_MODELS_KEY]
+    assert label in kept_models(app)
     assert ui.escape_markdown(label) in app.success[0].value
-    first = app.session_state[ui.TRAINED_MODELS_KEY][label].model
+    first = kept_models(app)[label].model
     app.run()  # a rerun with the file still in the uploader reuses the model instead of reading it again
-    assert app.session_state[ui.TRAINED_MODELS_KEY][label].model is first
+    assert kept_models(app)[label].model is first
 
     damaged = bytearray(good)
     damaged[-10] ^= 0xFF
@@ -163,4 +165,64 @@ def test_opening_saved_weights_offers_the_model_and_bad_files_are_explained(app)
         app.run()
         assert not app.exception
         assert ui.escape_markdown(name) in app.error[0].value and "could not be opened" in app.error[0].value
-        assert label in app.session_state[ui.TRAINED_MODELS_KEY]  # the good one survives
+        assert label in kept_models(app)  # the good one survives
+
+
+def _reload(monkeypatch, token: str | None) -> AppTest:
+    """A new session of the page from a browser that sends this cookie (None: a browser without one)."""
+    cookies = {} if token is None else {ui.BROWSER_COOKIE: token}
+    monkeypatch.setattr(type(st.context), "cookies", property(lambda self: cookies))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    return at
+
+
+def test_a_reload_finds_the_running_training_and_its_model_and_another_browser_does_not(app, gate, monkeypatch):
+    token = app.session_state[ui.BROWSER_KEY]
+    assert sessions.valid_token(token)
+    _start_tiny(app)
+    job = _the_job()
+    gate.release(1)
+    gate.wait_idle()
+    st.cache_resource.clear()  # what the first session's end used to stop the worker with
+    again = _reload(monkeypatch, token)  # F5: a new session, the same browser
+    assert again.session_state[ui.BROWSER_KEY] == token
+    assert "Epoch 1/1 · step 1/8" in _status(again) and again.button(key="train_pause")
+    assert job.alive and ui.BROWSER_COOKIE not in again.query_params
+    other = _reload(monkeypatch, None)  # another browser
+    assert other.session_state[ui.BROWSER_KEY] != token
+    assert not other.get("progress") and "press **Start training**" in other.info[0].value
+    gate.open()
+    _rerun_when_ended(again, job)
+    assert len(again.metric) == 3 and job.progress().status == "finished"
+    later = _reload(monkeypatch, token)  # another reload after the end: the result and the model
+    assert len(later.metric) == 3
+    (label,) = kept_models(later)
+    assert label.startswith("LeNet-5 on MNIST digits") and kept_models(later)[label].model is job.model
+    assert kept_models(other) == {} and kept_models(_reload(monkeypatch, sessions.new_token())) == {}
+
+
+def test_a_made_up_cookie_is_replaced_by_a_new_token(app, monkeypatch):
+    at = _reload(monkeypatch, "../../etc/passwd")
+    assert sessions.valid_token(at.session_state[ui.BROWSER_KEY])
+
+
+def test_models_dropped_after_the_keep_time_are_announced_once(app, browsers, monkeypatch):
+    from cnnviz.weights import load_pretrained, weights_to_bytes
+
+    clock = [0.0]
+    browsers.clock = lambda: clock[0]
+    token = app.session_state[ui.BROWSER_KEY]
+    payload = weights_to_bytes(load_pretrained("lenet5"), {"model": "lenet5", "dataset": "mnist"})
+    app.file_uploader(key="train_weights_upload").upload("mine.safetensors", payload, "application/octet-stream")
+    app.run()
+    assert list(kept_models(app)) == ["LeNet-5 (from mine.safetensors)"]
+    clock[0] += sessions.KEEP_FOR_S - 1
+    again = _reload(monkeypatch, token)  # a visit just in time keeps everything for another KEEP_FOR_S
+    assert not again.toast and list(kept_models(again)) == ["LeNet-5 (from mine.safetensors)"]
+    clock[0] += sessions.KEEP_FOR_S + 1
+    late = _reload(monkeypatch, token)
+    assert [t.value for t in late.toast] == ["Your 1 model from earlier was removed after 30 minutes without a visit."]
+    assert kept_models(late) == {}
+    late.run()
+    assert not late.toast  # said once
