@@ -79,3 +79,12 @@ def test_test_modules_have_unique_basenames():
     """pytest's default import mode collects by basename: two test_x.py files break the whole run."""
     names = [p.name for p in (ROOT / "tests").rglob("*.py") if p.name not in {"conftest.py", "__init__.py"}]
     assert sorted(set(names)) == sorted(names), [n for n in set(names) if names.count(n) > 1]
+
+
+def test_the_browser_message_cache_is_off():
+    """Its 'Cached ForwardMsg MISS' killed the page under load (timed fragment reruns); see config.toml."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["global"]["minCachedMessageSize"] >= 1e12
+    assert config["server"]["address"] == "127.0.0.1" and config["client"]["showErrorDetails"] == "none"
