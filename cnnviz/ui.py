@@ -438,6 +438,12 @@ PAGE_CSS = """
 }
 [class*="st-key-"][class*="_clicker_"] { display: none; }
 [data-testid="stHeader"] { background: transparent; }
+[data-testid="stMetricValue"] { font-size: 1.8rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+  font-size: 1.8rem !important;
+}
+[data-testid="stColumn"]:has(.katex-display) { container-type: inline-size; }
+[data-testid="stColumn"] .katex-display { font-size: clamp(9px, 3cqi, 1.1em); overflow-x: auto; overflow-y: hidden; }
 h1 { font-size: 2.1rem !important; padding-top: 0 !important; padding-bottom: 0.5rem !important; }
 """
 # Projector mode: body text at least 20 px, the sidebar folded away (its arrow brings it back).

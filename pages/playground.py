@@ -13,7 +13,7 @@ PAGE = "playground"
 SOURCES = {"example": "Example grid", "digit": "Sample digit", "upload": "Upload an image"}
 KERNEL_TITLES = {state.CUSTOM_KERNEL: "Custom (type your own)"}
 SMALL = 15  # padded inputs up to this side are drawn whole, every value written in
-FIGURE_HEIGHT = 330  # px: with the step row, fits under the title on a 720 px high projector
+FIGURE_HEIGHT = 290  # px: with the step row, fits under the title on a 720 px high projector
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -261,6 +261,7 @@ with settings_column:
     bias = filter_bias if colour else bias
     if weight is None:
         st.stop()
+with result_column:
     show_formula(image.shape[-2:], weight.shape[-2:], settings)
     try:
         result = conv.convolve(image, weight, bias, **settings)
@@ -269,7 +270,6 @@ with settings_column:
         st.stop()
     shape = result.output.shape
     st.markdown(f"**Output:** {shape[1]}×{shape[2]}" + (f"×{shape[0]} (one map per filter)" if colour else ""))
-with result_column:
     if colour:
         st.session_state.pg_filter = min(st.session_state.pg_filter, shape[0] - 1)
         shown = ui.control(
