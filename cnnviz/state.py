@@ -215,6 +215,7 @@ PAGES: dict[str, tuple[Field, ...]] = {
         _choice("train_size", TRAIN_SIZES, 5000),
         _int("train_seed", 0, 0, 2**31 - 1),
         _choice("train_device", ("auto", "cuda", "mps", "cpu")),
+        Field("train_slow", bool, False),
     ),
     "predict": (
         _choice("pred_source", PREDICT_SOURCES),
