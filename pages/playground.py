@@ -40,18 +40,32 @@ def apply_seed() -> None:
         pg_bias=0.0,
         pg_step=1,
         pg_playing=False,
+        pg_find_ink=True,
     )
 
 
 def source_changed() -> None:
     """A new input starts at the first step; the X kernel of the 5×5 example means nothing on a photo."""
-    st.session_state.update(pg_step=1, pg_playing=False)
+    st.session_state.update(pg_step=1, pg_playing=False, pg_find_ink=True)
     if st.session_state.pg_source != "example" and st.session_state.pg_kernel == "Worked example (X)":
         st.session_state.update(pg_kernel="Sobel x", pg_padding=1)
 
 
+def find_ink() -> None:
+    """A new picture starts where its ink begins (set once the convolution is known)."""
+    st.session_state.update(pg_playing=False, pg_find_ink=True)
+
+
+def cell_clicked() -> None:
+    """A click on an output cell moves the window to the position that fills it."""
+    points = st.session_state["output_fig"].selection.points
+    if points:
+        st.session_state.update(pg_step=int(points[0]["customdata"]) + 1, pg_playing=False)
+
+
 def upload_changed() -> None:
-    """A new picture starts in colour only when it has real colour."""
+    """A new picture starts in colour only when it has real colour, and where its ink begins."""
+    find_ink()
     upload = st.session_state.get("pg_upload")
     if upload is not None:
         try:
@@ -80,7 +94,9 @@ def choose_input() -> tuple[np.ndarray, str] | None:
         return examples.SEEDS[name].image, examples.SEEDS[name].story
     if source == "digit":
         images, labels = data.sample_digits()
-        index = ui.control(st.slider, "Sample digit (MNIST test set)", 0, len(images) - 1, key="pg_digit")
+        index = ui.control(
+            st.slider, "Sample digit (MNIST test set)", 0, len(images) - 1, key="pg_digit", on_change=find_ink
+        )
         return images[index].astype(np.float64), f"MNIST test digit #{index}: a {labels[index]}, 28×28 pixels, 0-255."
     upload = st.file_uploader(
         "Image (PNG, JPEG, GIF, WebP or BMP)", type=ui.IMAGE_TYPES, key="pg_upload", on_change=upload_changed
@@ -211,9 +227,11 @@ def show_step_grey(result: conv.Convolution, position: int) -> None:
     seen, made = st.columns(2)
     ui.chart(figs.input_figure(result, win, crop=crop, height=FIGURE_HEIGHT), key="input_fig", where=seen)
     ui.chart(
-        figs.output_figure(result.output[0], position, crop=out_crop, height=FIGURE_HEIGHT),
+        figs.output_figure(result.output[0], position, crop=out_crop, height=FIGURE_HEIGHT, clickable=True),
         key="output_fig",
         where=made,
+        on_select=cell_clicked,
+        selection_mode="points",
     )
     products, equation = st.columns([2, 3], vertical_alignment="center")
     ui.chart(figs.kernel_products_figure(win, height=360), key="kernel_fig", where=products)
@@ -268,6 +286,8 @@ with result_column:
     except ValueError as error:
         st.error(str(error))
         st.stop()
+    if st.session_state.pop("pg_find_ink", False):
+        st.session_state.pg_step = conv.first_ink(result) + 1
     shape = result.output.shape
     st.markdown(f"**Output:** {shape[1]}×{shape[2]}" + (f"×{shape[0]} (one map per filter)" if colour else ""))
     if colour:
