@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -502,3 +503,29 @@ def chart(fig: Any, key: str, where: Any = None, **kwargs: Any) -> Any:
     if st.session_state.get(PRESENT_KEY, False):
         heatmaps.for_projector(fig)
     return (where or st).plotly_chart(fig, key=key, config=heatmaps.plotly_config(key), **kwargs)
+
+
+def gif_download(key: str, build: Callable[[], bytes], signature: Hashable, file_name: str) -> None:
+    """A GIF of the sliding window, drawn only when asked (hundreds of frames take seconds), then downloadable.
+
+    It stays offered while the settings (``signature``) stay the same; a sweep too long for a GIF says why.
+    """
+    asked = f"{key}_for"
+    if st.button("Make a GIF of the sliding window", key=key, icon=":material/animation:"):
+        st.session_state[asked] = signature
+    if st.session_state.get(asked) != signature:
+        return
+    try:
+        payload = build()
+    except ValueError as exc:
+        st.warning(escape_markdown(str(exc)), icon=":material/animation:")
+        return
+    st.download_button(
+        "Download the GIF",
+        payload,
+        file_name=file_name,
+        mime="image/gif",
+        on_click="ignore",
+        key=f"{key}_download",
+        icon=":material/download:",
+    )

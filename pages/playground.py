@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import conv, data, examples, kernels, state, ui
+from cnnviz import conv, data, examples, export, kernels, state, ui
 from cnnviz.figures import conv as figs
 from cnnviz.images import ImageInputError, escape_markdown, load_image
 
@@ -26,6 +26,12 @@ def uploaded_grid(payload: bytes, side: int, colour: bool) -> np.ndarray:
 def upload_is_colourful(payload: bytes) -> bool:
     """Whether an upload has real colour, so colour mode starts on only when it means something."""
     return examples.is_colourful(load_image(payload))
+
+
+@st.cache_data(max_entries=4, show_spinner="Drawing every window position...")
+def window_gif(image: np.ndarray, weight: np.ndarray, bias: float | None, settings: dict) -> bytes:
+    """The current setting's sliding window as an animated GIF (a few per server: a digit's is 784 frames)."""
+    return export.convolution_gif(conv.convolve(image, weight, bias, **settings))
 
 
 def apply_seed() -> None:
@@ -312,6 +318,8 @@ with result_column:
             show_step_grey(result, position)
 
     stepper()
+    signature = (image.tobytes(), weight.tobytes(), repr(bias), tuple(sorted(settings.items())))
+    ui.gif_download("pg_gif", lambda: window_gif(image, weight, bias, settings), signature, "cnnviz-convolution.gif")
     if colour:
         ui.chart(figs.channel_sum_figure(result, shown), key="channel_sum_fig")
         ui.chart(figs.volume_figure(result), key="volume_fig")

@@ -1,12 +1,21 @@
 """Pooling: max and average pooling window by window, on the classic 4x4 example or any small map."""
 
+import numpy as np
 import streamlit as st
 
-from cnnviz import conv, data, pooling, ui
+from cnnviz import conv, data, export, pooling, ui
 from cnnviz.figures import network as figs
 
 ui.route_through_app()
 PAGE = "pooling"
+
+
+@st.cache_data(max_entries=4, show_spinner="Drawing every window position...")
+def windows_gif(image: np.ndarray, kernel: int, stride: int, padding: int, mode: str) -> bytes:
+    """The pooling windows as an animated GIF (a few per server: a digit's can be hundreds of frames)."""
+    return export.pooling_gif(pooling.pool2d(image, kernel, stride, padding, mode))
+
+
 st.title("Pooling: shrink a map, keep what matters")
 ui.page_settings(PAGE)
 st.markdown("Each window keeps one number: its largest (max pooling) or its mean (average pooling).")
@@ -50,6 +59,10 @@ with right:
         f"Window **{step} of {count}** → output row {window.out_row}, column {window.out_col}: `{window.explain(mode)}`"
     )
     ui.chart(figs.pooling_figure(result, step - 1, height=340), key="pool_figure")
+    signature = (image.tobytes(), kernel, stride, padding, mode)
+    ui.gif_download(
+        "pool_gif", lambda: windows_gif(image, kernel, stride, padding, mode), signature, "cnnviz-pooling.gif"
+    )
 st.latex(formula)
 h, w = result.output.shape
 st.caption(
