@@ -223,7 +223,7 @@ def share_panel(page: str, settings: dict[str, Any]) -> None:
         st.code(state.link(base, page, settings, show=picked), language=None, wrap_lines=True)
 
 
-def step_row(prefix: str, positions: int, playing: bool = False) -> int:
+def step_row(prefix: str, positions: int, playing: bool = False, lead: Callable[[Any], object] | None = None) -> int:
     """First/Back/Next (arrow keys too) and a position slider over one owner, ``{prefix}_step`` (1-based).
 
     The buttons and the slider never share a key: a click's rerun also carries the slider's stale
@@ -247,6 +247,8 @@ def step_row(prefix: str, positions: int, playing: bool = False) -> int:
     step = min(max(1, step), positions)
     st.session_state[key] = st.session_state[slider] = st.session_state[drawn] = step
     buttons = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    if lead is not None:  # a page's own button at the head of the row (the playground's Play)
+        lead(buttons)
     buttons.button("First", icon=":material/first_page:", key=f"{prefix}_first", shortcut="Home")
     buttons.button("Back", icon=":material/chevron_left:", key=f"{prefix}_back", shortcut="ArrowLeft")
     buttons.button("Next", icon=":material/chevron_right:", key=f"{prefix}_next", shortcut="ArrowRight")

@@ -13,7 +13,7 @@ PAGE = "playground"
 SOURCES = {"example": "Example grid", "digit": "Sample digit", "upload": "Upload an image"}
 KERNEL_TITLES = {state.CUSTOM_KERNEL: "Custom (type your own)"}
 SMALL = 15  # padded inputs up to this side are drawn whole, every value written in
-FIGURE_HEIGHT = 290  # px: with the step row, fits under the title on a 720 px high projector
+FIGURE_HEIGHT = 265  # px: with the step row, fits under the title on a 720 px high projector
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -192,32 +192,39 @@ def show_formula(shape: tuple[int, int], kernel: tuple[int, int], s: dict) -> No
         st.latex(rf"{label}_{{out}} = {formula}".replace("H = W_{out}", r"H_{out} = W_{out}"))
 
 
-def step_controls(positions: int, speed: float) -> int:
-    """Play/pause and its speed above the step row; returns the 0-based window position."""
+def play_button(row) -> None:
+    """Play/Pause at the head of the step row."""
     playing = st.session_state.get("pg_playing", False)
-    row = st.container(horizontal=True, vertical_alignment="bottom")
-    if row.button(
+    row.button(
         "Pause" if playing else "Play",
         icon=":material/pause:" if playing else ":material/play_arrow:",
         on_click=toggle_play,
         key="pg_play",
-    ):
+    )
+
+
+def step_controls(positions: int) -> int:
+    """Play/pause and the step row; returns the 0-based window position."""
+    if st.session_state.get("pg_play"):  # Play or Pause was pressed (its callback already switched)
         st.rerun()  # the whole page: the fragment's timer is set where the page defines the fragment
+    playing = st.session_state.get("pg_playing", False)
+    step = ui.step_row("pg", positions, playing, lead=play_button)
+    if playing and step >= positions:
+        st.session_state.pg_playing = False  # the last position: stop, and drop the timer
+        st.rerun()
+    ui.write_url(PAGE)
+    return step - 1
+
+
+def play_speed() -> None:
+    """How fast Play steps (outside the stepper: a change reruns the page, which sets the new timer)."""
     ui.control(
-        row.select_slider,
+        st.select_slider,
         "Play speed",
         state.PLAY_SPEEDS,
         key="pg_speed",
         format_func=lambda s: f"{conv.format_number(s)} s a step",
-        label_visibility="collapsed",
-        width=260,
     )
-    step = ui.step_row("pg", positions, playing)
-    if playing and (step >= positions or st.session_state.pg_speed != speed):
-        st.session_state.pg_playing = step < positions  # the last position: stop; a new speed: a new timer
-        st.rerun()
-    ui.write_url(PAGE)
-    return step - 1
 
 
 def show_step_grey(result: conv.Convolution, position: int) -> None:
@@ -283,6 +290,7 @@ with settings_column:
     weight, filter_bias = choose_filters() if colour else (choose_kernel(), None)
     settings, bias = settings_row(colour)
     bias = filter_bias if colour else bias
+    play_speed()
     if weight is None:
         st.stop()
 with result_column:
@@ -306,12 +314,11 @@ with result_column:
             key="pg_filter",
             format_func=lambda f: f"filter {f}",
         )
-    speed = st.session_state.pg_speed
 
-    @st.fragment(run_every=speed if st.session_state.get("pg_playing") else None)
+    @st.fragment(run_every=st.session_state.pg_speed if st.session_state.get("pg_playing") else None)
     def stepper() -> None:
         """The part that changes while stepping or playing; reruns alone, not the whole page."""
-        position = step_controls(result.positions, speed)
+        position = step_controls(result.positions)
         if colour:
             show_step_colour(result, position, shown)
         else:

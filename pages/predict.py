@@ -12,7 +12,7 @@ ui.route_through_app()
 PAGE = "predict"
 SOURCES = {"draw": "Draw", "upload": "Upload", "sample": "Sample"}
 CANVAS_PX = 300  # fits a half-width column at 1024 px; smaller canvases lose their drawing (upstream #141)
-VOTE_HEIGHT = 230  # px: the first model's vote fits beside the canvas on a 720 px high projector
+VOTE_HEIGHT = 220  # px: the first model's vote fits beside the canvas on a 720 px high projector
 
 st.title("Draw a digit and see what the network thinks")
 st.caption(
@@ -102,7 +102,6 @@ def show_predictions(digit: np.ndarray) -> None:
         format_func=lambda name: explain.EXPLANATIONS[name].title,
     )
     explanation = explain.EXPLANATIONS[method]
-    st.caption(explanation.caption)
     for key, label in choices.items():
         try:
             model = ui.get_model(key)
@@ -118,6 +117,7 @@ def show_predictions(digit: np.ndarray) -> None:
         model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()
         figure = explanation_overlay(model_in, heat, f"Where it saw a {top}", explanation.unit, height=VOTE_HEIGHT)
         ui.chart(figure, key=f"why_{key}", where=why)
+    st.caption(explanation.caption)
 
 
 predict_panel()

@@ -189,7 +189,7 @@ def live_view(live: bool) -> None:
     label = "Paused. " if progress.status == "paused" else ""
     st.progress(progress.fraction, text=label + figs.progress_text(progress))
     ui.chart(
-        figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs, CURVE_SIZE),
+        figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs, CURVE_SIZE, height=280),
         key="train_curves",
     )
     if progress.snapshot is not None:
@@ -202,7 +202,8 @@ def _watched(job: jobs.TrainingJob, snapshot: Snapshot) -> None:
     labels = job.watch.labels.tolist()
     st.markdown(f"**Ten test images and what the network says now** (after {snapshot.x:.2f} epochs)")
     captions = [f"{classes[p]} {snapshot.probs[i, p]:.0%}" for i, p in enumerate(predicted)]
-    ui.chart(figs.tiles_figure(job.watch.images.numpy(), captions, list(predicted == labels)), key="train_tiles")
+    tiles = figs.tiles_figure(job.watch.images.numpy(), captions, list(predicted == labels), cols=5, height=300)
+    ui.chart(tiles, key="train_tiles")
     st.markdown("**conv1 filters** (red: positive weights, blue: negative)")
     ui.chart(figs.filters_figure(snapshot.filters), key="train_filters")
 

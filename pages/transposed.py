@@ -12,7 +12,7 @@ ui.route_through_app()
 
 PAGE = "transposed"
 MAX_SUMS = 16  # written-out sums shown per scatter step
-OUTPUT_HEIGHT = 300  # px: the output under the step row fits a 720 px high projector
+OUTPUT_HEIGHT = 270  # px: the output under the step row fits a 720 px high projector
 
 
 def number(column, label: str, key: str, help: str | None = None) -> int:

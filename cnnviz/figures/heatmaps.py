@@ -79,8 +79,7 @@ def for_projector(fig, font: int = PROJECTOR_FONT, line: int = PROJECTOR_LINE):
 
     One place applies it (cnnviz.ui.chart), so every figure the pages draw grows alike; returns `fig`."""
     fig.update_layout(font_size=max(fig.layout.font.size or 12, font))
-    if fig.layout.title.text:
-        fig.update_layout(title_font_size=max(fig.layout.title.font.size or 0, font))
+    fig.update_layout(title_font_size=max(fig.layout.title.font.size or 0, font))
     for annotation in fig.layout.annotations:
         if annotation.font.size is not None and annotation.font.size < font:
             annotation.font.size = font
