@@ -176,6 +176,18 @@ class Convolution:
         return divmod(position, self.output.shape[2])
 
 
+def first_ink(result: Convolution) -> int:
+    """The first window position (row by row) whose patch holds a non-zero value: where a digit's ink begins.
+
+    On a digit the first hundred windows cover the black corner and all write the same zero; a class
+    wants to start where something happens. 0 when every patch is all zeros."""
+    ink = (result.padded != 0).any(axis=0).astype(np.float64)
+    taps = np.ones(result.weight.shape[-2:])
+    touched = convolve(ink, taps, stride=result.stride, dilation=result.dilation).output[0]
+    found = np.flatnonzero(touched.ravel() > 0)
+    return int(found[0]) if found.size else 0
+
+
 @dataclass(frozen=True)
 class Window:
     """One step of the sliding window: what it sees, what it multiplies and the cell it fills."""

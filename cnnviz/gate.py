@@ -10,6 +10,7 @@ however fast or slow the machine is.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 
@@ -63,3 +64,25 @@ class StepGate:
     def _wake_locked(self) -> None:
         self._idle = False
         self._cond.notify_all()
+
+
+class PacedGate(StepGate):
+    """An open gate that lets one step through every `seconds` at most: a slow demo a teacher can narrate.
+
+    Pause, resume and stop wake it at once (wake()), so a paused or stopped slow run answers as fast as
+    a normal one; `clock` is injectable so a test decides when time has passed."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.seconds, self._clock = seconds, clock
+        self._next: float | None = None  # when the next step may go
+
+    def pass_when(self, verdict: Callable[[], bool | None], poll_s: float) -> bool:
+        while super().pass_when(verdict, poll_s):
+            with self._cond:
+                now = self._clock()
+                if self._next is None or now >= self._next:
+                    self._next = now + self.seconds
+                    return True
+                self._cond.wait(min(poll_s, self._next - now))
+        return False

@@ -126,6 +126,7 @@ FM_SOURCES = ("sample", "test", "upload")
 FM_VIEWS = ("layers", "channel", "filters", "pooling", "position", "scores")
 PREDICT_SOURCES = ("draw", "upload", "sample")
 EXPLANATIONS = ("occlusion", "gradient_input")  # cnnviz.explain.EXPLANATIONS, in its order (tested)
+PLAY_SPEEDS = (2.0, 1.0, 0.7, 0.4, 0.2, 0.1)  # playground's Play: seconds per window step
 TRAIN_SIZES = (500, 1000, 2000, 5000, 10000, 20000, 60000)
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
 
@@ -155,6 +156,7 @@ PAGES: dict[str, tuple[Field, ...]] = {
         _int("pg_dilation", 1, 1, 4),
         Field("pg_bias", float, 0.0, -1000.0, 1000.0),
         _int("pg_filter", 0, 0, 15),
+        _choice("pg_speed", PLAY_SPEEDS, 0.7),
         _int("pg_step", 1, 1, 100_000),
     ),
     "pooling": (
@@ -213,6 +215,7 @@ PAGES: dict[str, tuple[Field, ...]] = {
         _choice("train_size", TRAIN_SIZES, 5000),
         _int("train_seed", 0, 0, 2**31 - 1),
         _choice("train_device", ("auto", "cuda", "mps", "cpu")),
+        Field("train_slow", bool, False),
     ),
     "predict": (
         _choice("pred_source", PREDICT_SOURCES),

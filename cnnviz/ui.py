@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import replace
 from typing import Any
 
@@ -10,6 +11,7 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from cnnviz import data, images, jobs, lessons, models, quiz, sessions, state, weights
+from cnnviz.figures import heatmaps
 from cnnviz.images import escape_markdown
 from cnnviz.jobs import THREADS_PER_JOB
 from cnnviz.models import LayeredCNN
@@ -94,10 +96,14 @@ def training_job() -> jobs.TrainingJob | None:
     return sessions.BROWSERS.job(browser_token())
 
 
-def start_training(config: TrainConfig, train_split: data.Split, test_split: data.Split) -> jobs.TrainingJob:
-    """Start this browser's training, stopping the one before; TrainingBusyError when the server is full."""
+def start_training(
+    config: TrainConfig, train_split: data.Split, test_split: data.Split, **options: Any
+) -> jobs.TrainingJob:
+    """Start this browser's training, stopping the one before; TrainingBusyError when the server is full.
+
+    ``options`` go to the job (a paced gate for the slow demo)."""
     token = browser_token()
-    job = jobs.REGISTRY.start(token, config, train_split, test_split)
+    job = jobs.REGISTRY.start(token, config, train_split, test_split, **options)
     sessions.BROWSERS.set_job(token, job)
     return job
 
@@ -194,6 +200,7 @@ def page_settings(page: str, choices: dict[str, list] | None = None) -> dict[str
     Call before drawing any control; the widgets then take their values from session state.
     The sidebar gets the page's share panel.
     """
+    projector_switch()
     lesson_panel(page)  # a lesson step: its panel, and its settings applied before the URL is read
     written = st.session_state.setdefault(LINKS_KEY, {})
     url = _page_params()
@@ -259,7 +266,7 @@ def share_panel(page: str, settings: dict[str, Any]) -> None:
         st.code(state.link(base, page, settings, show=picked), language=None, wrap_lines=True)
 
 
-def step_row(prefix: str, positions: int, playing: bool = False) -> int:
+def step_row(prefix: str, positions: int, playing: bool = False, lead: Callable[[Any], object] | None = None) -> int:
     """First/Back/Next (arrow keys too) and a position slider over one owner, ``{prefix}_step`` (1-based).
 
     The buttons and the slider never share a key: a click's rerun also carries the slider's stale
@@ -268,9 +275,9 @@ def step_row(prefix: str, positions: int, playing: bool = False) -> int:
     """
     key, slider, drawn = f"{prefix}_step", f"{prefix}_step_slider", f"{prefix}_step_drawn"
     step = requested = st.session_state.get(key, 1)
-    if st.session_state.get(f"{prefix}_next"):
+    if st.session_state.get(f"{prefix}_next") or st.session_state.get(f"{prefix}{CLICKER}next"):
         step += 1
-    elif st.session_state.get(f"{prefix}_back"):
+    elif st.session_state.get(f"{prefix}_back") or st.session_state.get(f"{prefix}{CLICKER}back"):
         step -= 1
     elif st.session_state.get(f"{prefix}_first"):
         step = 1
@@ -282,13 +289,26 @@ def step_row(prefix: str, positions: int, playing: bool = False) -> int:
         st.warning(f"Step {requested} is past the last window position; showing step {positions} of {positions}.")
     step = min(max(1, step), positions)
     st.session_state[key] = st.session_state[slider] = st.session_state[drawn] = step
-    first, back, forward, position = st.columns([1, 1, 1, 5], vertical_alignment="center")
-    first.button("First", icon=":material/first_page:", key=f"{prefix}_first", shortcut="Home")
-    back.button("Back", icon=":material/chevron_left:", key=f"{prefix}_back", shortcut="ArrowLeft")
-    forward.button("Next", icon=":material/chevron_right:", key=f"{prefix}_next", shortcut="ArrowRight")
+    buttons = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    if lead is not None:  # a page's own button at the head of the row (the playground's Play)
+        lead(buttons)
+    buttons.button("First", icon=":material/first_page:", key=f"{prefix}_first", shortcut="Home")
+    buttons.button("Back", icon=":material/chevron_left:", key=f"{prefix}_back", shortcut="ArrowLeft")
+    buttons.button("Next", icon=":material/chevron_right:", key=f"{prefix}_next", shortcut="ArrowRight")
+    if not lesson_running():  # a clicker's Page Up / Page Down step the window too (in a lesson: its Back / Next)
+        buttons.button("Back", key=f"{prefix}{CLICKER}back", shortcut="PageUp")
+        buttons.button("Next", key=f"{prefix}{CLICKER}next", shortcut="PageDown")
     if positions > 1:
-        position.slider("Window position", 1, positions, key=slider, label_visibility="collapsed")
+        buttons.slider("Window position", 1, positions, key=slider, label_visibility="collapsed", width="stretch")
     return step
+
+
+CLICKER = "_clicker_"  # key part of the hidden Page Up / Page Down buttons (PAGE_CSS hides them)
+
+
+def lesson_running() -> bool:
+    """Whether this URL is a lesson's step (its panel then owns Page Up / Page Down)."""
+    return LESSON_PARAM in st.query_params and STEP_PARAM in st.query_params
 
 
 def keep_choice(key: str, allowed: list) -> None:
@@ -450,3 +470,107 @@ def quiz_score() -> tuple[int, int]:
     """(answered right, answered) over this session's questions (each question's latest answer)."""
     score = st.session_state.get(QUIZ_SCORE_KEY, {})
     return sum(score.values()), len(score)
+
+
+# --- projector mode and charts -------------------------------------------------------------------
+PRESENT_PARAM = "present"  # present=1 in a link: projector mode (kept across pages with the others)
+PRESENT_KEY = "projector"  # this session's choice, which the URL follows
+PRESENT_SWITCH = "present_switch"
+# Every page: the empty band above the title cut, titles smaller, side margins narrower on small screens.
+PAGE_CSS = """
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 3rem; }
+@media (max-width: 1400px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; }
+}
+[class*="st-key-"][class*="_clicker_"] { display: none; }
+[data-testid="stHeader"] { background: transparent; }
+[data-testid="stMetricValue"] { font-size: 1.8rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+  font-size: 1.8rem !important;
+}
+[data-testid="stColumn"]:has(.katex-display) { container-type: inline-size; }
+[data-testid="stColumn"] .katex-display { font-size: clamp(9px, 3cqi, 1.1em); overflow-x: auto; overflow-y: hidden; }
+h1 { font-size: 2.1rem !important; padding-top: 0 !important; padding-bottom: 0.5rem !important; }
+"""
+# Projector mode: body text at least 20 px, the sidebar folded away (its arrow brings it back).
+PROJECTOR_CSS = """
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] :is(p, li, td, th),
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p,
+[data-testid="stMain"] label p,
+[data-testid="stMain"] button p,
+[data-testid="stMain"] [data-baseweb="select"] div,
+[data-testid="stMain"] input, [data-testid="stMain"] textarea,
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 20px !important; }
+[data-testid="stMain"] code { font-size: 18px !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; padding-left: 3.5rem; padding-right: 1.5rem; }
+"""
+
+
+def projector() -> bool:
+    """Whether projector mode is on: a link's ``present=`` decides, then this session remembers it."""
+    url = st.query_params.get(PRESENT_PARAM)
+    if url is not None:
+        st.session_state[PRESENT_KEY] = url == "1"
+    return st.session_state.get(PRESENT_KEY, False)
+
+
+def _switched() -> None:
+    """The switch moved: remember it and put it in the URL (present=1) or take it out."""
+    st.session_state[PRESENT_KEY] = st.session_state[PRESENT_SWITCH]
+    if st.session_state[PRESENT_KEY]:
+        st.query_params[PRESENT_PARAM] = "1"
+    elif PRESENT_PARAM in st.query_params:
+        del st.query_params[PRESENT_PARAM]
+
+
+def projector_switch() -> bool:
+    """The page CSS and the sidebar's projector switch on every page; present=1 stays in the URL while on.
+
+    A page change through the sidebar drops the URL's parameters: the session's choice puts it back."""
+    on = projector()
+    if on and st.query_params.get(PRESENT_PARAM) != "1":
+        st.query_params[PRESENT_PARAM] = "1"
+    st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
+    st.html(f"<style>{PAGE_CSS}{PROJECTOR_CSS if on else ''}</style>")
+    st.session_state[PRESENT_SWITCH] = on
+    st.sidebar.toggle(
+        "Projector mode",
+        key=PRESENT_SWITCH,
+        on_change=_switched,
+        help="Large text and figures, the sidebar folded away; the link keeps it (present=1).",
+    )
+    return on
+
+
+def chart(fig: Any, key: str, where: Any = None, **kwargs: Any) -> Any:
+    """Draw a plotly figure: the camera button saves cnnviz-<key>.png, and projector mode enlarges its text."""
+    if st.session_state.get(PRESENT_KEY, False):
+        heatmaps.for_projector(fig)
+    return (where or st).plotly_chart(fig, key=key, config=heatmaps.plotly_config(key), **kwargs)
+
+
+def gif_download(key: str, build: Callable[[], bytes], signature: Hashable, file_name: str) -> None:
+    """A GIF of the sliding window, drawn only when asked (hundreds of frames take seconds), then downloadable.
+
+    It stays offered while the settings (``signature``) stay the same; a sweep too long for a GIF says why.
+    """
+    asked = f"{key}_for"
+    if st.button("Make a GIF of the sliding window", key=key, icon=":material/animation:"):
+        st.session_state[asked] = signature
+    if st.session_state.get(asked) != signature:
+        return
+    try:
+        payload = build()
+    except ValueError as exc:
+        st.warning(escape_markdown(str(exc)), icon=":material/animation:")
+        return
+    st.download_button(
+        "Download the GIF",
+        payload,
+        file_name=file_name,
+        mime="image/gif",
+        on_click="ignore",
+        key=f"{key}_download",
+        icon=":material/download:",
+    )

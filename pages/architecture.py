@@ -8,14 +8,6 @@ from cnnviz.figures import network as figs
 ui.route_through_app()
 PAGE = "architecture"
 st.title("Architecture: what is inside the network")
-st.markdown(
-    "Each row is one layer, in the order an image goes through them. **Output shape** is channels × "
-    "height × width (or a flat vector after `flatten`); **parameters** are the numbers training "
-    "learns; **MACs** are the multiply-accumulates one image costs (a conv does input channels × kernel "
-    "area per output value, a linear layer one per weight, batch norm one per value; ReLU, pooling and "
-    "flatten only compare or move numbers)."
-)
-
 choices = ui.model_choices()
 if not choices:
     st.info(
@@ -24,14 +16,13 @@ if not choices:
     )
     choices = {f"arch:{name}": f"{spec.title} (architecture only)" for name, spec in models.MODELS.items()}
 ui.page_settings(PAGE, {"arch_model": list(choices)})
-key = ui.control(st.selectbox, "Model", list(choices), format_func=choices.get, key="arch_model")
+chosen, first, second, third = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+key = ui.control(chosen.selectbox, "Model", list(choices), format_func=choices.get, key="arch_model")
 model = (
     models.build_model(key.removeprefix("arch:")) if key.startswith("arch:") else ui.model_or_stop(key, choices[key])
 )
 rows = layer_table.layer_table(model)
 params, macs = layer_table.totals(rows)
-
-first, second, third = st.columns(3)
 first.metric("Parameters", f"{params:,}")
 second.metric("MACs per image", f"{macs:,}")
 third.metric("Input", f"{model.in_channels}×{model.input_size}×{model.input_size}")
@@ -44,13 +35,24 @@ st.dataframe(
     key="arch_table",
     column_config={
         "layer": st.column_config.TextColumn(width="small"),
-        "settings": st.column_config.TextColumn(width=230),
+        "settings": st.column_config.TextColumn(width="medium"),
+        "output shape": st.column_config.TextColumn(width="small"),
         "parameters": st.column_config.NumberColumn(format="localized"),
         "MACs": st.column_config.NumberColumn(format="localized"),
-        "share of parameters": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+        "share of parameters": st.column_config.ProgressColumn(
+            "share", format="percent", min_value=0, max_value=1, width="small"
+        ),
     },
 )
-st.plotly_chart(figs.parameter_bars(rows), key="arch_params")
+st.markdown(
+    "Each row is one layer, in the order an image goes through them. **Output shape** is channels × "
+    "height × width (or a flat vector after `flatten`); **parameters** are the numbers training "
+    "learns; **MACs** are the multiply-accumulates one image costs (a conv does input channels × kernel "
+    "area per output value, a linear layer one per weight, batch norm one per value; ReLU, pooling and "
+    "flatten only compare or move numbers)."
+)
+
+ui.chart(figs.parameter_bars(rows), key="arch_params")
 dense = sum(r.params for r in rows if r.kind == "Linear")
 st.markdown(
     f"**{dense / params:.0%}** of the parameters sit in the fully connected layers, although the "
@@ -78,7 +80,7 @@ c.metric(
     delta=f"{comparison.ratio:,.0f}× the conv",
     delta_color="inverse",
 )
-st.plotly_chart(figs.fc_comparison_bars(comparison), key="arch_compare")
+ui.chart(figs.fc_comparison_bars(comparison), key="arch_compare")
 st.markdown(
     f"A fully connected layer from {layer_table.shape_text(row.input_shape)} inputs to "
     f"{layer_table.shape_text(row.output_shape)} outputs needs one weight per (input, output) pair plus a "

@@ -12,6 +12,7 @@ ui.route_through_app()
 PAGE = "feature-maps"
 SOURCES = {"sample": "Sample digit", "test": "Test-set image", "upload": "Upload"}
 SHIFTS = range(-8, 9)
+GRID_HEIGHT = 220  # px: the first layer's maps fit under the controls on a 720 px high projector
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -51,9 +52,10 @@ with controls:
     ui.keep_choice("fm_source", sources)
     source = ui.control(st.radio, "Image", sources, format_func=SOURCES.get, horizontal=True, key="fm_source")
     if source == "sample":
-        digit = ui.control(st.selectbox, "Digit", range(10), key="fm_digit")
+        left, right = st.columns([2, 3])
+        digit = ui.control(left.selectbox, "Digit", range(10), key="fm_digit")
         st.session_state.fm_sample = min(st.session_state.fm_sample, activations.samples_per_class(digit))
-        which = ui.control(st.slider, "Which sample", 1, activations.samples_per_class(digit), key="fm_sample")
+        which = ui.control(right.slider, "Which sample", 1, activations.samples_per_class(digit), key="fm_sample")
         image, true_label = activations.sample_image(digit, which - 1), digit
     elif source == "upload":
         upload = st.file_uploader("A picture of one digit", type=ui.IMAGE_TYPES, key="fm_upload")
@@ -79,8 +81,9 @@ with controls:
         image, true_label = test.images[int(index)].numpy().squeeze(0), int(test.labels[int(index)])
 
 with seen:
-    st.markdown("**Move the image** — is the network position-invariant?")
-    dx = ui.control(st.slider, "Shift right (px)", -8, 8, key="fm_dx")
+    dx = ui.control(
+        st.slider, "Shift right (px)", -8, 8, key="fm_dx", help="Move the image: is the network position-invariant?"
+    )
     dy = ui.control(st.slider, "Shift down (px)", -8, 8, key="fm_dy")
     degrees = ui.control(st.slider, "Rotate (degrees)", -60, 60, step=5, key="fm_rot")
     moved = activations.transform_image(image, dx, dy, degrees)
@@ -90,9 +93,9 @@ still = run(model_key, id(model), image, model)
 target = still.prediction if true_label is None else true_label  # the class the sweep follows
 classes = model.classes
 with verdict:
-    st.plotly_chart(
+    ui.chart(
         figs.map_heatmap(
-            acts.input.mean(0), f"What the model sees ({model.input_size}×{model.input_size})", height=230, text=False
+            acts.input.mean(0), f"What the model sees ({model.input_size}×{model.input_size})", height=180, text=False
         ),
         key="fm_input",
     )
@@ -115,7 +118,15 @@ VIEWS = {
     "position": "Position invariance",
     "scores": "Final layer",
 }
-view = ui.control(st.radio, "Look at", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="fm_view")
+view = ui.control(
+    st.radio,
+    "Look at",
+    list(VIEWS),
+    format_func=VIEWS.get,
+    horizontal=True,
+    key="fm_view",
+    label_visibility="collapsed",
+)
 ui.write_url(PAGE)
 
 
@@ -134,19 +145,17 @@ def channel_slider(key: str, count: int) -> int:
 
 def every_layer() -> None:
     """Each spatial layer as a grid of channel heatmaps, then the fully connected layers."""
+    for start in range(0, len(spatial), 2):
+        for column, name in zip(st.columns(2), spatial[start : start + 2]):
+            maps = acts.layers[name]
+            title = f"{name}: {maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}"
+            ui.chart(figs.feature_grid(maps, title, height=GRID_HEIGHT), key=f"fm_grid_{name}", where=column)
     st.caption(
         "Each tile is one channel; hover for its value. Blue–red maps can go negative "
         "(conv, batch norm); after ReLU everything is ≥ 0. `flatten` just lines the last maps up."
     )
-    for start in range(0, len(spatial), 2):
-        for column, name in zip(st.columns(2), spatial[start : start + 2]):
-            maps = acts.layers[name]
-            column.plotly_chart(
-                figs.feature_grid(maps, f"{name}: {maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}", height=300),
-                key=f"fm_grid_{name}",
-            )
     flat = {name: value for name, value in acts.layers.items() if value.ndim == 1 and name != "flatten"}
-    st.plotly_chart(figs.vector_layers(flat), key="fm_vectors")
+    ui.chart(figs.vector_layers(flat), key="fm_vectors")
 
 
 @st.fragment
@@ -157,7 +166,7 @@ def close_up() -> None:
     maps = acts.layers[layer]
     channel = channel_slider("fm_channel", len(maps))
     ui.write_url(PAGE)
-    st.plotly_chart(
+    ui.chart(
         figs.feature_grid(
             maps, f"{layer}: click a square to pick its channel", selected=channel, height=260, clickable=True
         ),
@@ -167,33 +176,37 @@ def close_up() -> None:
     )
     conv = activations.producing_conv(model, layer)
     big, kernel, source = st.columns(3)
-    big.plotly_chart(figs.map_heatmap(maps[channel], f"{layer}, channel {channel}"), key="fm_channel_map")
+    ui.chart(figs.map_heatmap(maps[channel], f"{layer}, channel {channel}"), key="fm_channel_map", where=big)
     weights = activations.conv_filters(model, conv)[channel : channel + 1]
-    kernel.plotly_chart(
+    ui.chart(
         figs.filter_grid(weights, f"{conv} filter {channel}: one slice per input channel", height=320),
         key="fm_channel_filter",
+        where=kernel,
     )
     seen_maps = activations.layer_input(model, acts, layer)
     if layer == conv and len(seen_maps) == 1:
-        source.plotly_chart(
-            figs.map_heatmap(seen_maps[0], f"What {layer} saw: the input image"), key="fm_channel_input"
+        ui.chart(
+            figs.map_heatmap(seen_maps[0], f"What {layer} saw: the input image"), key="fm_channel_input", where=source
         )
         st.caption(
             f"Each value of channel {channel} = bias + the sum of a window of the image times the filter: "
             "large where the image looks like the filter, negative where it looks like its opposite."
         )
     elif layer == conv:
-        source.plotly_chart(
+        ui.chart(
             figs.feature_grid(seen_maps, f"What {layer} saw: all {len(seen_maps)} input maps", height=320),
             key="fm_channel_input",
+            where=source,
         )
         st.caption(
             f"Each value of channel {channel} = bias + the sum over all {len(seen_maps)} input maps of "
             "a window times the matching filter slice: bright where the input looks like the filter."
         )
     else:
-        source.plotly_chart(
-            figs.map_heatmap(seen_maps[channel], f"What {layer} saw: channel {channel}"), key="fm_channel_input"
+        ui.chart(
+            figs.map_heatmap(seen_maps[channel], f"What {layer} saw: channel {channel}"),
+            key="fm_channel_input",
+            where=source,
         )
         st.caption(
             f"`{layer}` works on each channel on its own: it changes channel {channel} of the layer "
@@ -212,7 +225,7 @@ def learned_filters() -> None:
     title = f"{layer}: {out_ch} filters of {in_ch}×{kh}×{kw}" + (
         " (one row per filter, one column per input channel)" if in_ch > 1 else ""
     )
-    st.plotly_chart(figs.filter_grid(weights, title, height=420), key="fm_filters")
+    ui.chart(figs.filter_grid(weights, title, height=420), key="fm_filters")
     st.caption("Blue weights subtract, red weights add: a filter responds where the image has its pattern.")
 
 
@@ -224,7 +237,7 @@ def pooling_view() -> None:
     channel = channel_slider("fm_pool_channel", len(acts.layers[layer]))
     ui.write_url(PAGE)
     result, matches = activations.pool_replay(model, acts, layer, channel)
-    st.plotly_chart(figs.pooling_figure(result, height=420), key="fm_pool_figure")
+    ui.chart(figs.pooling_figure(result, height=420), key="fm_pool_figure")
     st.caption(
         f"Every {result.kernel}×{result.kernel} window is outlined; the red ring marks the value each "
         f"window keeps. {'✓ Identical' if matches else '✗ Not identical'} to the network's `{layer}` "
@@ -240,7 +253,7 @@ def position() -> None:
         "x": sweep(model_key, id(model), activations.shift_image(base, 0, dy), "x", model),
         "y": sweep(model_key, id(model), activations.shift_image(base, dx, 0), "y", model),
     }
-    st.plotly_chart(figs.shift_sweep_figure(list(SHIFTS), sweeps, target, classes, {"x": dx, "y": dy}), key="fm_sweep")
+    ui.chart(figs.shift_sweep_figure(list(SHIFTS), sweeps, target, classes, {"x": dx, "y": dy}), key="fm_sweep")
     st.caption(
         "Convolutions move their maps along with the digit and pooling forgives a pixel or two, but "
         "the fully connected layers read fixed positions: shift far enough and the answer changes. "
@@ -250,7 +263,7 @@ def position() -> None:
 
 def final_layer() -> None:
     """The 10 class scores and their softmax probabilities."""
-    st.plotly_chart(figs.class_scores(acts.logits, acts.probs, classes), key="fm_scores")
+    ui.chart(figs.class_scores(acts.logits, acts.probs, classes), key="fm_scores")
     st.caption(
         "The last layer gives one score per class (logits). Softmax turns them into probabilities: "
         "exponentiate each score, then divide by the sum."

@@ -29,6 +29,7 @@ LESSONS = [(section, entry) for section, entries in SECTIONS.items() for entry i
 CARDS_PER_ROW = 3
 
 st.title("How does a convolutional network see?")
+ui.projector_switch()
 st.markdown(
     "**cnnviz** takes a convolutional neural network (CNN) apart, one idea per page: the "
     "**convolution** that slides a small kernel over an image, the **pooling** that shrinks what "

@@ -7,6 +7,7 @@ from cnnviz import lessons, ui
 ui.route_through_app()
 
 st.title("Lessons and quizzes")
+ui.projector_switch()
 st.markdown(
     "A lesson walks through the app's pages in order. Each step opens a page with its settings ready, "
     "says what to look at and why, and outlines the control it is about; **Back** and **Next** in the "

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import conv, data, examples, kernels, state, ui
+from cnnviz import conv, data, examples, export, kernels, state, ui
 from cnnviz.figures import conv as figs
 from cnnviz.images import ImageInputError, escape_markdown, load_image
 
@@ -13,7 +13,7 @@ PAGE = "playground"
 SOURCES = {"example": "Example grid", "digit": "Sample digit", "upload": "Upload an image"}
 KERNEL_TITLES = {state.CUSTOM_KERNEL: "Custom (type your own)"}
 SMALL = 15  # padded inputs up to this side are drawn whole, every value written in
-PLAY_SECONDS = 0.7
+FIGURE_HEIGHT = 265  # px: with the step row, fits under the title on a 720 px high projector
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -28,6 +28,12 @@ def upload_is_colourful(payload: bytes) -> bool:
     return examples.is_colourful(load_image(payload))
 
 
+@st.cache_data(max_entries=4, show_spinner="Drawing every window position...")
+def window_gif(image: np.ndarray, weight: np.ndarray, bias: float | None, settings: dict) -> bytes:
+    """The current setting's sliding window as an animated GIF (a few per server: a digit's is 784 frames)."""
+    return export.convolution_gif(conv.convolve(image, weight, bias, **settings))
+
+
 def apply_seed() -> None:
     """Choosing a worked example also picks the kernel and settings that example is about."""
     seed = examples.SEEDS[st.session_state.pg_example]
@@ -40,18 +46,32 @@ def apply_seed() -> None:
         pg_bias=0.0,
         pg_step=1,
         pg_playing=False,
+        pg_find_ink=True,
     )
 
 
 def source_changed() -> None:
     """A new input starts at the first step; the X kernel of the 5×5 example means nothing on a photo."""
-    st.session_state.update(pg_step=1, pg_playing=False)
+    st.session_state.update(pg_step=1, pg_playing=False, pg_find_ink=True)
     if st.session_state.pg_source != "example" and st.session_state.pg_kernel == "Worked example (X)":
         st.session_state.update(pg_kernel="Sobel x", pg_padding=1)
 
 
+def find_ink() -> None:
+    """A new picture starts where its ink begins (set once the convolution is known)."""
+    st.session_state.update(pg_playing=False, pg_find_ink=True)
+
+
+def cell_clicked() -> None:
+    """A click on an output cell moves the window to the position that fills it."""
+    points = st.session_state["output_fig"].selection.points
+    if points:
+        st.session_state.update(pg_step=int(points[0]["customdata"]) + 1, pg_playing=False)
+
+
 def upload_changed() -> None:
-    """A new picture starts in colour only when it has real colour."""
+    """A new picture starts in colour only when it has real colour, and where its ink begins."""
+    find_ink()
     upload = st.session_state.get("pg_upload")
     if upload is not None:
         try:
@@ -80,7 +100,9 @@ def choose_input() -> tuple[np.ndarray, str] | None:
         return examples.SEEDS[name].image, examples.SEEDS[name].story
     if source == "digit":
         images, labels = data.sample_digits()
-        index = ui.control(st.slider, "Sample digit (MNIST test set)", 0, len(images) - 1, key="pg_digit")
+        index = ui.control(
+            st.slider, "Sample digit (MNIST test set)", 0, len(images) - 1, key="pg_digit", on_change=find_ink
+        )
         return images[index].astype(np.float64), f"MNIST test digit #{index}: a {labels[index]}, 28×28 pixels, 0-255."
     upload = st.file_uploader(
         "Image (PNG, JPEG, GIF, WebP or BMP)", type=ui.IMAGE_TYPES, key="pg_upload", on_change=upload_changed
@@ -144,19 +166,19 @@ def choose_filters() -> tuple[np.ndarray, np.ndarray] | None:
 
 def settings_row(colour: bool) -> tuple[dict, float | None]:
     """Padding, its mode, stride, dilation, and the bias of a single filter (colour filters have their own)."""
-    cols = st.columns(5)
+    top, middle, bottom = st.columns(2), st.columns(2), st.columns(2)
     bias = (
         None
         if colour
         else ui.control(
-            cols[4].number_input, "Bias", step=0.5, key="pg_bias", help="Added to every output cell after the sum."
+            bottom[0].number_input, "Bias", step=0.5, key="pg_bias", help="Added to every output cell after the sum."
         )
     )
     return dict(
-        padding=ui.control(cols[0].number_input, "Padding", 0, 10, key="pg_padding"),
-        padding_mode=ui.control(cols[1].selectbox, "Padding mode", conv.PADDING_MODES, key="pg_mode"),
-        stride=ui.control(cols[2].number_input, "Stride", 1, 6, key="pg_stride"),
-        dilation=ui.control(cols[3].number_input, "Dilation", 1, 4, key="pg_dilation"),
+        padding=ui.control(top[0].number_input, "Padding", 0, 10, key="pg_padding"),
+        padding_mode=ui.control(top[1].selectbox, "Padding mode", conv.PADDING_MODES, key="pg_mode"),
+        stride=ui.control(middle[0].number_input, "Stride", 1, 6, key="pg_stride"),
+        dilation=ui.control(middle[1].number_input, "Dilation", 1, 4, key="pg_dilation"),
     ), bias
 
 
@@ -170,24 +192,39 @@ def show_formula(shape: tuple[int, int], kernel: tuple[int, int], s: dict) -> No
         st.latex(rf"{label}_{{out}} = {formula}".replace("H = W_{out}", r"H_{out} = W_{out}"))
 
 
-def step_controls(positions: int) -> int:
-    """Play/pause beside the step row; returns the 0-based window position."""
-    play, steps = st.columns([1, 8], vertical_alignment="center")
+def play_button(row) -> None:
+    """Play/Pause at the head of the step row."""
     playing = st.session_state.get("pg_playing", False)
-    if play.button(
+    row.button(
         "Pause" if playing else "Play",
         icon=":material/pause:" if playing else ":material/play_arrow:",
         on_click=toggle_play,
         key="pg_play",
-    ):
+    )
+
+
+def step_controls(positions: int) -> int:
+    """Play/pause and the step row; returns the 0-based window position."""
+    if st.session_state.get("pg_play"):  # Play or Pause was pressed (its callback already switched)
         st.rerun()  # the whole page: the fragment's timer is set where the page defines the fragment
-    with steps:
-        step = ui.step_row("pg", positions, playing)
+    playing = st.session_state.get("pg_playing", False)
+    step = ui.step_row("pg", positions, playing, lead=play_button)
     if playing and step >= positions:
         st.session_state.pg_playing = False  # the last position: stop, and drop the timer
         st.rerun()
     ui.write_url(PAGE)
     return step - 1
+
+
+def play_speed() -> None:
+    """How fast Play steps (outside the stepper: a change reruns the page, which sets the new timer)."""
+    ui.control(
+        st.select_slider,
+        "Play speed",
+        state.PLAY_SPEEDS,
+        key="pg_speed",
+        format_func=lambda s: f"{conv.format_number(s)} s a step",
+    )
 
 
 def show_step_grey(result: conv.Convolution, position: int) -> None:
@@ -196,15 +233,22 @@ def show_step_grey(result: conv.Convolution, position: int) -> None:
     small = max(result.padded.shape[1:]) <= SMALL
     st.markdown(f"**Step {position + 1} of {result.positions}**: the window fills output cell ({win.row}, {win.col}).")
     if not small:
-        st.plotly_chart(figs.overview_figure(result, win), key="overview")
+        ui.chart(figs.overview_figure(result, win, height=340), key="overview")
         st.caption("Zoomed on the window (red outlines are the kernel taps):")
     crop = None if small else figs.window_crop(result, win)
     out_crop = None if small else figs.output_crop(result.output.shape[1:], position)
-    cols = st.columns([3, 2, 3])
-    cols[0].plotly_chart(figs.input_figure(result, win, crop=crop), key="input_fig")
-    cols[1].plotly_chart(figs.kernel_products_figure(win), key="kernel_fig")
-    cols[2].plotly_chart(figs.output_figure(result.output[0], position, crop=out_crop), key="output_fig")
-    st.code(conv.window_equation(win), language=None, wrap_lines=True)
+    seen, made = st.columns(2)
+    ui.chart(figs.input_figure(result, win, crop=crop, height=FIGURE_HEIGHT), key="input_fig", where=seen)
+    ui.chart(
+        figs.output_figure(result.output[0], position, crop=out_crop, height=FIGURE_HEIGHT, clickable=True),
+        key="output_fig",
+        where=made,
+        on_select=cell_clicked,
+        selection_mode="points",
+    )
+    products, equation = st.columns([2, 3], vertical_alignment="center")
+    ui.chart(figs.kernel_products_figure(win, height=360), key="kernel_fig", where=products)
+    equation.code(conv.window_equation(win), language=None, wrap_lines=True)
 
 
 def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None:
@@ -215,10 +259,11 @@ def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None
     out_crop = None if small else figs.output_crop(result.output.shape[1:], position)
     st.markdown(f"**Step {position + 1} of {result.positions}**, filter {filt}: output cell ({win.row}, {win.col}).")
     left, right = st.columns([3, 1])
-    left.plotly_chart(figs.channel_step_figure(result, win, crop), key="channel_step_fig")
-    right.plotly_chart(
-        figs.output_figure(result.output[filt], position, out_crop, f"map of filter {filt}", height=360),
+    ui.chart(figs.channel_step_figure(result, win, crop, height=440), key="channel_step_fig", where=left)
+    ui.chart(
+        figs.output_figure(result.output[filt], position, out_crop, f"map of filter {filt}", height=FIGURE_HEIGHT),
         key="output_fig",
+        where=right,
     )
     for c, name in enumerate(figs.CHANNEL_NAMES[: len(win.patch)]):
         st.caption(f"{name}: {conv.window_equation(win, channel=c)}")
@@ -234,50 +279,54 @@ st.caption(
     "A kernel slides over the input; at each position it multiplies the values under it, "
     "adds them up (plus a bias) and writes one output cell."
 )
-input_column, kernel_column = st.columns(2, gap="large")
-with input_column:
+settings_column, result_column = st.columns([2, 3], gap="medium")
+with settings_column:
     picked = choose_input()
-if picked is None:
-    st.stop()
-image, story = picked
-input_column.caption(story)
-colour = image.ndim == 3
-with kernel_column:
+    if picked is None:
+        st.stop()
+    image, story = picked
+    st.caption(story)
+    colour = image.ndim == 3
     weight, filter_bias = choose_filters() if colour else (choose_kernel(), None)
-settings, bias = settings_row(colour)
-bias = filter_bias if colour else bias
-if weight is None:
-    st.stop()
-show_formula(image.shape[-2:], weight.shape[-2:], settings)
-try:
-    result = conv.convolve(image, weight, bias, **settings)
-except ValueError as error:
-    st.error(str(error))
-    st.stop()
-shape = result.output.shape
-st.markdown(f"**Output:** {shape[1]}×{shape[2]}" + (f"×{shape[0]} (one map per filter)" if colour else ""))
-if colour:
-    st.session_state.pg_filter = min(st.session_state.pg_filter, shape[0] - 1)
-    shown = ui.control(
-        st.radio,
-        "Follow filter",
-        range(shape[0]),
-        horizontal=True,
-        key="pg_filter",
-        format_func=lambda f: f"filter {f}",
-    )
-    st.plotly_chart(figs.channel_sum_figure(result, shown), key="channel_sum_fig")
-    st.plotly_chart(figs.volume_figure(result), key="volume_fig")
-
-
-@st.fragment(run_every=PLAY_SECONDS if st.session_state.get("pg_playing") else None)
-def stepper() -> None:
-    """The part that changes while stepping or playing; reruns alone, not the whole page."""
-    position = step_controls(result.positions)
+    settings, bias = settings_row(colour)
+    bias = filter_bias if colour else bias
+    play_speed()
+    if weight is None:
+        st.stop()
+with result_column:
+    show_formula(image.shape[-2:], weight.shape[-2:], settings)
+    try:
+        result = conv.convolve(image, weight, bias, **settings)
+    except ValueError as error:
+        st.error(str(error))
+        st.stop()
+    if st.session_state.pop("pg_find_ink", False):
+        st.session_state.pg_step = conv.first_ink(result) + 1
+    shape = result.output.shape
+    st.markdown(f"**Output:** {shape[1]}×{shape[2]}" + (f"×{shape[0]} (one map per filter)" if colour else ""))
     if colour:
-        show_step_colour(result, position, shown)
-    else:
-        show_step_grey(result, position)
+        st.session_state.pg_filter = min(st.session_state.pg_filter, shape[0] - 1)
+        shown = ui.control(
+            st.radio,
+            "Follow filter",
+            range(shape[0]),
+            horizontal=True,
+            key="pg_filter",
+            format_func=lambda f: f"filter {f}",
+        )
 
+    @st.fragment(run_every=st.session_state.pg_speed if st.session_state.get("pg_playing") else None)
+    def stepper() -> None:
+        """The part that changes while stepping or playing; reruns alone, not the whole page."""
+        position = step_controls(result.positions)
+        if colour:
+            show_step_colour(result, position, shown)
+        else:
+            show_step_grey(result, position)
 
-stepper()
+    stepper()
+    signature = (image.tobytes(), weight.tobytes(), repr(bias), tuple(sorted(settings.items())))
+    ui.gif_download("pg_gif", lambda: window_gif(image, weight, bias, settings), signature, "cnnviz-convolution.gif")
+    if colour:
+        ui.chart(figs.channel_sum_figure(result, shown), key="channel_sum_fig")
+        ui.chart(figs.volume_figure(result), key="volume_fig")

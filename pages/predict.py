@@ -11,9 +11,11 @@ from cnnviz.weights import WeightsError
 ui.route_through_app()
 PAGE = "predict"
 SOURCES = {"draw": "Draw", "upload": "Upload", "sample": "Sample"}
+CANVAS_PX = 300  # fits a half-width column at 1024 px; smaller canvases lose their drawing (upstream #141)
+VOTE_HEIGHT = 220  # px: the first model's vote fits beside the canvas on a 720 px high projector
 
 st.title("Draw a digit and see what the network thinks")
-st.markdown(
+st.caption(
     "Draw with the mouse or a finger, upload a picture of a digit, or pick one from MNIST. "
     "The picture is turned into MNIST's format step by step, then every model votes."
 )
@@ -26,16 +28,17 @@ def drawn_image():
     """The canvas picture, or None before anything is drawn."""
     from streamlit_drawable_canvas import st_canvas
 
-    pen = ui.control(st.slider, "Pen width", 5, 50, key="pred_pen")
-    if st.button("Clear", key="pred_clear"):
+    width, clear = st.columns([3, 1], vertical_alignment="bottom")
+    pen = ui.control(width.slider, "Pen width", 5, 50, key="pred_pen")
+    if clear.button("Clear", key="pred_clear"):
         st.session_state["pred_canvas_version"] = st.session_state.get("pred_canvas_version", 0) + 1
     st.write("")  # room for the canvas toolbar (undo, redo, clear)
     result = st_canvas(
         stroke_width=pen,
         stroke_color="#000000",
         background_color="#ffffff",
-        height=320,
-        width=320,
+        height=CANVAS_PX,
+        width=CANVAS_PX,
         drawing_mode="freedraw",
         update_streamlit=True,
         return_image_data=True,
@@ -61,21 +64,24 @@ def sample_image():
 
 @st.fragment
 def predict_panel():
+    """The digit on the left and every model's vote beside it, so the vote changes in sight while drawing."""
+    picture, votes = st.columns(2, gap="medium")
     try:
-        image = {"draw": drawn_image, "upload": uploaded_image, "sample": sample_image}[source]()
+        with picture:
+            image = {"draw": drawn_image, "upload": uploaded_image, "sample": sample_image}[source]()
         prepared = None if image is None else predict.preprocess(image)
     except ImageInputError as exc:
-        st.error(escape_markdown(exc))
+        votes.error(escape_markdown(exc))
         return
     if prepared is None:
-        st.info("Draw a digit on the canvas (or pick Upload / Sample above).")
+        votes.info("Draw a digit on the canvas (or pick Upload / Sample above).")
         return
-    st.subheader("1. Make it look like MNIST")
+    with votes:
+        show_predictions(prepared.digit)
+    st.subheader("How the picture was made to look like MNIST")
     for col, step in zip(st.columns(len(prepared.steps)), prepared.steps):
         col.image(step.image, caption=step.title, width=80, clamp=True)
     st.caption(" · ".join(f"{step.title}: {step.caption}" for step in prepared.steps))
-    st.subheader("2. Every model votes")
-    show_predictions(prepared.digit)
 
 
 EXPLAIN_HELP = "  \n".join(f"**{e.title}**: {e.caption}" for e in explain.EXPLANATIONS.values())
@@ -96,22 +102,22 @@ def show_predictions(digit: np.ndarray) -> None:
         format_func=lambda name: explain.EXPLANATIONS[name].title,
     )
     explanation = explain.EXPLANATIONS[method]
-    st.caption(explanation.caption)
-    for col, (key, label) in zip(st.columns(len(choices)), choices.items()):
+    for key, label in choices.items():
         try:
             model = ui.get_model(key)
         except WeightsError as exc:
-            col.error(escape_markdown(f"{label} could not be loaded: {exc}"))
+            st.error(escape_markdown(f"{label} could not be loaded: {exc}"))
             continue
         probs = predict.predict_probs(digit, model)
         top = int(probs.argmax())
-        with col:
-            st.markdown(f"**{escape_markdown(label)}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
-            st.plotly_chart(probability_bars(probs, label), key=f"bars_{key}")
-            heat = explanation.explain(digit, model, top)
-            model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()
-            figure = explanation_overlay(model_in, heat, f"Where it saw a {top}", explanation.unit)
-            st.plotly_chart(figure, key=f"why_{key}")
+        st.markdown(f"**{escape_markdown(label)}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
+        bars, why = st.columns([3, 2])
+        ui.chart(probability_bars(probs, label, height=VOTE_HEIGHT), key=f"bars_{key}", where=bars)
+        heat = explanation.explain(digit, model, top)
+        model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()
+        figure = explanation_overlay(model_in, heat, f"Where it saw a {top}", explanation.unit, height=VOTE_HEIGHT)
+        ui.chart(figure, key=f"why_{key}", where=why)
+    st.caption(explanation.caption)
 
 
 predict_panel()

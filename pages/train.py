@@ -5,6 +5,7 @@ import streamlit as st
 from cnnviz import advice, data, jobs, state, ui
 from cnnviz.data import DATASETS
 from cnnviz.figures import training as figs
+from cnnviz.gate import PacedGate
 from cnnviz.images import escape_markdown
 from cnnviz.models import MODELS, readable_datasets, trainable_models
 from cnnviz.progress import CURVE_SIZE, Progress, Snapshot
@@ -15,6 +16,7 @@ ui.route_through_app()
 
 PAGE = "train"
 POLL_S = 1.0
+SLOW_STEP_S = 0.3  # the slow demo's pace: the default run takes about a minute
 DEVICE_TITLES = {"cuda": "CUDA GPU", "mps": "Apple GPU (MPS)", "cpu": "CPU"}
 
 
@@ -72,8 +74,9 @@ def _typical_lr() -> None:
     st.session_state["train_lr"] = OPTIMIZERS[st.session_state["train_optimizer"]].typical_lr
 
 
-with st.container(border=True):
-    c1, c2, c3, c4 = st.columns(4)
+settings_column, live_column = st.columns([2, 3], gap="medium")
+with settings_column.container(border=True):
+    c1, c2 = st.columns(2)
     model = ui.control(c1.selectbox, "Model", models, format_func=lambda m: MODELS[m].title, key="train_model")
     ui.keep_choice("train_dataset", readable_datasets(model, datasets))
     dataset = ui.control(
@@ -83,6 +86,7 @@ with st.container(border=True):
         format_func=lambda d: DATASETS[d].title,
         key="train_dataset",
     )
+    c3, c4 = st.columns(2)
     optimizer = ui.control(
         c3.radio,
         "Optimizer",
@@ -102,9 +106,10 @@ with st.container(border=True):
         key="train_lr",
         help="One-cycle schedule: it warms up to this rate, then decays.",
     )
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2 = st.columns(2)
     batch_size = ui.control(c1.select_slider, "Batch size", state.BATCH_SIZES, key="train_batch")
     epochs = ui.control(c2.slider, "Epochs", 1, 20, key="train_epochs")
+    c3, c4, c5 = st.columns([2, 1, 1])
     train_size = ui.control(
         c3.select_slider,
         "Training images",
@@ -114,6 +119,12 @@ with st.container(border=True):
     )
     seed = ui.control(c4.number_input, "Seed", 0, 2**31 - 1, key="train_seed", help="Same seed, same run.")
     device = ui.control(c5.selectbox, "Device", devices, format_func=_device_title, key="train_device")
+    slow = ui.control(
+        st.checkbox,
+        f"Slow demo: one step every {SLOW_STEP_S} s",
+        key="train_slow",
+        help="A pace you can talk over: the curves, filters and answers change while you explain them.",
+    )
 
 config = TrainConfig(
     model=model,
@@ -128,13 +139,14 @@ config = TrainConfig(
 )
 problems = advice.config_problems(config, datasets)
 for problem in problems:
-    st.error(problem)
+    settings_column.error(problem)
 for warning in advice.config_warnings(config):
-    st.warning(warning)
+    settings_column.warning(warning)
 
-if st.button("Start training", type="primary", disabled=bool(problems), key="train_start"):
+if settings_column.button("Start training", type="primary", disabled=bool(problems), key="train_start"):
     try:
-        ui.start_training(config, ui.split(dataset, True), ui.split(dataset, False))
+        pace = {"gate": PacedGate(SLOW_STEP_S)} if slow else {}
+        ui.start_training(config, ui.split(dataset, True), ui.split(dataset, False), **pace)
     except jobs.TrainingBusyError as exc:
         st.warning(str(exc))
     except (ValueError, data.DatasetMissingError) as exc:
@@ -169,8 +181,8 @@ def live_view(live: bool) -> None:
         _controls(job, progress.status)
     label = "Paused. " if progress.status == "paused" else ""
     st.progress(progress.fraction, text=label + figs.progress_text(progress))
-    st.plotly_chart(
-        figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs, CURVE_SIZE),
+    ui.chart(
+        figs.curves_figure(progress.train_curve, progress.test_curve, progress.config.epochs, CURVE_SIZE, height=280),
         key="train_curves",
     )
     if progress.snapshot is not None:
@@ -183,9 +195,10 @@ def _watched(job: jobs.TrainingJob, snapshot: Snapshot) -> None:
     labels = job.watch.labels.tolist()
     st.markdown(f"**Ten test images and what the network says now** (after {snapshot.x:.2f} epochs)")
     captions = [f"{classes[p]} {snapshot.probs[i, p]:.0%}" for i, p in enumerate(predicted)]
-    st.plotly_chart(figs.tiles_figure(job.watch.images.numpy(), captions, list(predicted == labels)), key="train_tiles")
+    tiles = figs.tiles_figure(job.watch.images.numpy(), captions, list(predicted == labels), cols=5, height=300)
+    ui.chart(tiles, key="train_tiles")
     st.markdown("**conv1 filters** (red: positive weights, blue: negative)")
-    st.plotly_chart(figs.filters_figure(snapshot.filters), key="train_filters")
+    ui.chart(figs.filters_figure(snapshot.filters), key="train_filters")
 
 
 def _finished(job: jobs.TrainingJob, progress: Progress) -> None:
@@ -201,7 +214,7 @@ def _finished(job: jobs.TrainingJob, progress: Progress) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Confusion matrix**: each row is a true class, each column what the network said.")
-        st.plotly_chart(figs.confusion_figure(result.confusion, job.watch.info.classes), key="train_confusion")
+        ui.chart(figs.confusion_figure(result.confusion, job.watch.info.classes), key="train_confusion")
     with right:
         classes = job.watch.info.classes
         st.markdown("**Most confidently wrong test images** (true → said, confidence)")
@@ -210,7 +223,7 @@ def _finished(job: jobs.TrainingJob, progress: Progress) -> None:
             for t, p, c in zip(result.wrong_labels, result.wrong_predicted, result.wrong_confidence)
         ]
         if captions:
-            st.plotly_chart(
+            ui.chart(
                 figs.tiles_figure(result.wrong_images, captions, [False] * len(captions), cols=4, height=330),
                 key="train_wrong",
             )
@@ -230,7 +243,8 @@ def _finished(job: jobs.TrainingJob, progress: Progress) -> None:
     )
 
 
-live_view(live)
+with live_column:
+    live_view(live)
 if job is not None:
     final = job.progress()
     if final.status == "finished" and final.result is not None:

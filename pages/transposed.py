@@ -12,6 +12,7 @@ ui.route_through_app()
 
 PAGE = "transposed"
 MAX_SUMS = 16  # written-out sums shown per scatter step
+OUTPUT_HEIGHT = 270  # px: the output under the step row fits a 720 px high projector
 
 
 def number(column, label: str, key: str, help: str | None = None) -> int:
@@ -55,7 +56,7 @@ def choose_kernel() -> np.ndarray | None:
 
 def settings_row() -> dict:
     """Stride, padding, output_padding and dilation, PyTorch's names and meanings."""
-    cols = st.columns(4)
+    cols = [*st.columns(2), *st.columns(2)]
     return dict(
         stride=number(cols[0], "Stride", "tc_stride", "How far apart the copies land in the output."),
         padding=number(cols[1], "Padding", "tc_padding", "Rows and columns cropped from every side of the output."),
@@ -66,15 +67,24 @@ def settings_row() -> dict:
     )
 
 
-def show_sizes(image: np.ndarray, weight: np.ndarray, s: dict) -> transposed.TransposedConvolution | None:
-    """The size formula with these numbers, what the size means, or why these settings give nothing."""
+def size_axes(image: np.ndarray, weight: np.ndarray) -> list[tuple[str, int, int]]:
+    """(label, input size, kernel size) per axis: one 'H = W' when both agree."""
     shape, kernel = image.shape, weight.shape
-    axes = [("H", shape[0], kernel[0]), ("W", shape[1], kernel[1])]
     if shape[0] == shape[1] and kernel[0] == kernel[1]:
-        axes = [("H = W", shape[0], kernel[0])]
-    for label, size, k in axes:
+        return [("H = W", shape[0], kernel[0])]
+    return [("H", shape[0], kernel[0]), ("W", shape[1], kernel[1])]
+
+
+def show_formula(image: np.ndarray, weight: np.ndarray, s: dict) -> None:
+    """The output-size formula with these numbers."""
+    for label, size, k in size_axes(image, weight):
         formula = conv.conv_transpose_output_formula(size, k, **s)
         st.latex(rf"{label}_{{out}} = {formula}".replace("H = W_{out}", r"H_{out} = W_{out}"))
+
+
+def show_sizes(image: np.ndarray, weight: np.ndarray, s: dict) -> transposed.TransposedConvolution | None:
+    """What the output size means, or why these settings give nothing."""
+    axes = size_axes(image, weight)
     try:
         result = conv.conv_transpose(image, weight, **s)
     except ValueError as error:
@@ -107,11 +117,11 @@ def show_scatter(result: transposed.TransposedConvolution) -> None:
         f"{value} × kernel at output rows {step.rows[0]}…{step.rows[-1]}, columns {step.cols[0]}…{step.cols[-1]}"
         + (f"; {cropped} of its cells fall outside the output (cropped by padding)." if cropped else ".")
     )
-    left, right = st.columns([2, 3])
+    ui.chart(figs.canvas_figure(result, step.after, step, height=OUTPUT_HEIGHT), key="tc_scatter_canvas")
+    left, right = st.columns(2)
     cell = (step.row, step.col)
-    left.plotly_chart(figs.map_figure(result.input[0], "Input", cell, height=250), key="tc_scatter_input")
-    left.plotly_chart(figs.copy_figure(step, height=230), key="tc_scatter_copy")
-    right.plotly_chart(figs.canvas_figure(result, step.after, step, height=480), key="tc_scatter_canvas")
+    ui.chart(figs.map_figure(result.input[0], "Input", cell, height=250), key="tc_scatter_input", where=left)
+    ui.chart(figs.copy_figure(step, height=250), key="tc_scatter_copy", where=right)
     sums = [transposed.cell_equation(result, r, c, steps=position + 1) for r, c in kept]
     if len(sums) > MAX_SUMS:
         sums = sums[:MAX_SUMS] + [f"… and {len(sums) - MAX_SUMS} more cells"]
@@ -121,22 +131,22 @@ def show_scatter(result: transposed.TransposedConvolution) -> None:
 
 def show_as_convolution(result: transposed.TransposedConvolution) -> None:
     """The same numbers from an ordinary stride-1 convolution, stepped with the playground's window."""
-    for number_, line in enumerate(transposed.view2_story(result), start=1):
-        st.markdown(f"{number_}. {line}")
     view = result.as_convolution
     position = step_controls("conv", view.positions)
     win = conv.window(view, position)
     st.markdown(f"**Step {position + 1} of {view.positions}**: the window fills output cell ({win.row}, {win.col}).")
     left, right = st.columns([3, 2])
     roles = transposed.view2_roles(result)
-    left.plotly_chart(figs.view2_input_figure(result, roles, win, height=480), key="tc_conv_input")
-    right.plotly_chart(figs.map_figure(view.weight[0, 0], "Kernel, flipped", height=210), key="tc_conv_kernel")
-    right.plotly_chart(figs.output_figure(view.output[0], position, height=270), key="tc_conv_output")
+    ui.chart(figs.view2_input_figure(result, roles, win, height=OUTPUT_HEIGHT), key="tc_conv_input", where=left)
+    ui.chart(figs.output_figure(view.output[0], position, height=OUTPUT_HEIGHT), key="tc_conv_output", where=right)
     st.caption(
         "Tints: blue = zeros inserted between input cells (stride), grey = the border, "
         "orange = output_padding's extra rows and columns; red outlines = the kernel's taps."
     )
     st.code(conv.window_equation(win), language=None, wrap_lines=True)
+    ui.chart(figs.map_figure(view.weight[0, 0], "Kernel, flipped", height=210), key="tc_conv_kernel")
+    for number_, line in enumerate(transposed.view2_story(result), start=1):
+        st.markdown(f"{number_}. {line}")
 
 
 def show_chain(digit: int) -> None:
@@ -161,7 +171,9 @@ def show_chain(digit: int) -> None:
     cols = st.columns(3)
     names = ("input", "after layer 1", "after layer 2")
     for col, values, name, n in zip(cols, maps, names, range(3)):
-        col.plotly_chart(figs.map_figure(values, f"{name}: {values.shape[0]}×{values.shape[1]}"), key=f"tc_chain_{n}")
+        ui.chart(
+            figs.map_figure(values, f"{name}: {values.shape[0]}×{values.shape[1]}"), key=f"tc_chain_{n}", where=col
+        )
     st.caption(
         "Both layers use the bilinear 3×3 kernel here, so the digit grows smoothly instead of with learned weights."
     )
@@ -187,17 +199,19 @@ st.caption(
     "of the kernel, weighted by its value, into the output, and where copies overlap they add up."
 )
 ui.page_settings(PAGE)
-input_column, kernel_column = st.columns(2, gap="large")
-with input_column:
+settings_column, result_column = st.columns([2, 3], gap="medium")
+with settings_column:
     image = choose_input()
-with kernel_column:
     weight = choose_kernel()
-settings = settings_row()
-result = None
-if weight is not None:
-    st.markdown(f"**Input** {image.shape[0]}×{image.shape[1]}, **kernel** {weight.shape[0]}×{weight.shape[1]}")
-    result = show_sizes(image, weight, settings)
-if result is not None:
-    view = ui.control(st.radio, "View", ts.VIEWS, horizontal=True, key="tc_view")
-    st.fragment(show_scatter if view == ts.VIEWS[0] else show_as_convolution)(result)
+    settings = settings_row()
+    result = None
+    if weight is not None:
+        st.markdown(f"**Input** {image.shape[0]}×{image.shape[1]}, **kernel** {weight.shape[0]}×{weight.shape[1]}")
+        result = show_sizes(image, weight, settings)
+with result_column:
+    if weight is not None:
+        show_formula(image, weight, settings)
+    if result is not None:
+        view = ui.control(st.radio, "View", ts.VIEWS, horizontal=True, key="tc_view")
+        st.fragment(show_scatter if view == ts.VIEWS[0] else show_as_convolution)(result)
 show_chain(st.session_state.tc_digit if st.session_state.tc_input == "Digit 7×7" else 0)

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz import conv
+from cnnviz import conv, data
 
 SETTINGS = settings(max_examples=300, deadline=None)
 TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
@@ -246,3 +246,31 @@ def test_channel_contributions_sum_to_the_output():
         np.testing.assert_allclose(parts.sum(axis=0) + result.bias[f], result.output[f])
         single = conv.convolve(result.padded[1], result.weight[f, 1], stride=2).output[0]
         np.testing.assert_allclose(parts[1], single)
+
+
+def _first_ink_by_hand(result: conv.Convolution) -> int:
+    """Window by window: the first patch with a non-zero value (0 when none has one)."""
+    for position in range(result.positions):
+        if np.any(conv.window(result, position).patch != 0):
+            return position
+    return 0
+
+
+@pytest.mark.parametrize(
+    "padding, stride, dilation, mode", [(0, 1, 1, "zeros"), (1, 2, 1, "zeros"), (2, 1, 2, "reflect")]
+)
+def test_first_ink_is_where_a_digits_window_first_touches_ink(padding, stride, dilation, mode):
+    digit = data.sample_digits()[0][0].astype(float)
+    result = conv.convolve(digit, np.ones((3, 3)), padding=padding, stride=stride, dilation=dilation, padding_mode=mode)
+    start = conv.first_ink(result)
+    assert start == _first_ink_by_hand(result)
+    assert start > result.output.shape[2]  # an MNIST digit starts black: more than a row of empty windows
+    assert np.any(conv.window(result, start).patch != 0)
+
+
+def test_first_ink_is_the_first_step_when_there_is_no_ink_or_ink_at_once():
+    assert conv.first_ink(conv.convolve(np.zeros((6, 6)), np.ones((3, 3)))) == 0
+    assert conv.first_ink(conv.convolve(np.eye(6), np.ones((3, 3)))) == 0
+    corner = np.zeros((6, 6))
+    corner[5, 5] = 1.0
+    assert conv.first_ink(conv.convolve(corner, np.ones((2, 2)))) == 24  # the last of 5×5 positions

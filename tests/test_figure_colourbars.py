@@ -22,6 +22,7 @@ from cnnviz.figures import conv as conv_figs
 from cnnviz.figures import network, training
 from cnnviz.figures import predict as predict_figs
 from cnnviz.figures import transposed as transposed_figs
+from cnnviz.figures.heatmaps import PROJECTOR_FONT, for_projector
 
 COLOUR_MAPPED = {"heatmap", "contour", "surface", "histogram2d"}  # traces that turn numbers into colours
 NO_HEATMAP = {  # builders that draw no colour-mapped trace (checked: they really draw none)
@@ -200,3 +201,25 @@ def test_the_checks_can_fail():
     assert not _shows_bar(bare["data"][0], bare["layout"])
     two = [dict(type="heatmap", colorscale="Viridis", zmin=0, zmax=1), dict(type="heatmap", zmin=0, zmax=2)]
     assert _scale_of(two[0]) != _scale_of(two[1])
+
+
+def _small_fonts(spec, path: str = "") -> list[str]:
+    """Where a figure sets a font size under the projector's minimum (explicit sizes only; the rest inherit)."""
+    found = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "size" and path.endswith("font") and isinstance(value, (int, float)) and value < PROJECTOR_FONT:
+                found.append(f"{path}.size={value}")
+            found += _small_fonts(value, f"{path}.{key}")
+    elif isinstance(spec, list):
+        for k, value in enumerate(spec):
+            found += _small_fonts(value, f"{path}[{k}]")
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(discovered_builders()))
+def test_projector_mode_sets_every_figure_text_to_16_px_or_more(built, name):
+    for fig in built[name]:
+        spec = for_projector(go.Figure(fig)).to_dict()
+        assert spec["layout"]["font"]["size"] >= PROJECTOR_FONT
+        assert _small_fonts(spec) == [], name

@@ -286,8 +286,12 @@ def output_figure(
     title: str = "Output",
     height: int = 420,
     reveal: bool = True,
+    clickable: bool = False,
 ) -> go.Figure:
-    """The output map; with reveal, cells after the current step stay blank until the window gets there."""
+    """The output map; with reveal, cells after the current step stay blank until the window gets there.
+
+    ``clickable`` lays an invisible marker on every cell shown, carrying its window position: a click
+    selects it (st.plotly_chart reports point selections, never heatmap cells), so a page can move there."""
     out_h, out_w = output.shape
     order = np.arange(out_h * out_w).reshape(out_h, out_w)
     values = np.where(order <= position, output, np.nan) if reveal and position is not None else output
@@ -300,7 +304,24 @@ def output_figure(
     if position is not None:
         r, c = divmod(position, out_w)
         shapes.append(_box(c, c, r, r, WINDOW_COLOUR))
-    return _figure([trace], shapes, title, height, right=BAR_MARGIN, **_axes(ranges=(x, y)))
+    traces = [trace] + ([_cell_handles(x, y, out_w)] if clickable else [])
+    layout = _axes(ranges=(x, y)) | ({"clickmode": "event+select"} if clickable else {})
+    return _figure(traces, shapes, title, height, right=BAR_MARGIN, **layout)
+
+
+def _cell_handles(x: np.ndarray, y: np.ndarray, out_w: int) -> dict:
+    """One transparent, cell-sized marker per output cell; its customdata is the window position there."""
+    cx, cy = np.meshgrid(x, y)
+    return dict(
+        type="scatter",
+        mode="markers",
+        x=cx.ravel(),
+        y=cy.ravel(),
+        customdata=(cy * out_w + cx).ravel(),
+        marker=dict(symbol="square", size=18, color="rgba(0,0,0,0)"),
+        hovertemplate="click: move the window here<extra></extra>",
+        showlegend=False,
+    )
 
 
 def output_crop(output_shape: tuple[int, int], position: int, margin: int = 3) -> tuple[slice, slice]:

@@ -68,3 +68,29 @@ def plotly_config(name: str) -> dict:
 
 
 PLOTLY_CONFIG = plotly_config("figure")
+
+
+PROJECTOR_FONT = 16  # px: the smallest figure text a projected room reads
+PROJECTOR_LINE = 2  # px: cell gaps, grid lines and outlines at least this wide
+
+
+def for_projector(fig, font: int = PROJECTOR_FONT, line: int = PROJECTOR_LINE):
+    """The same figure for a projector: every text at least `font` px, cell gaps, grids and outlines thicker.
+
+    One place applies it (cnnviz.ui.chart), so every figure the pages draw grows alike; returns `fig`."""
+    fig.update_layout(font_size=max(fig.layout.font.size or 12, font))
+    fig.update_layout(title_font_size=max(fig.layout.title.font.size or 0, font))
+    for annotation in fig.layout.annotations:
+        if annotation.font.size is not None and annotation.font.size < font:
+            annotation.font.size = font
+    for trace in fig.data:
+        if getattr(trace, "textfont", None) is not None and trace.textfont.size is not None:
+            trace.textfont.size = max(trace.textfont.size, font)
+        if trace.type == "heatmap" and (trace.xgap or trace.ygap):
+            trace.update(xgap=max(trace.xgap or 0, line), ygap=max(trace.ygap or 0, line))
+    for shape in fig.layout.shapes:
+        if shape.line.width is not None and 0 < shape.line.width < line + 1:
+            shape.line.width += 1
+    fig.update_xaxes(gridwidth=line, title_font_size=font, tickfont_size=font)
+    fig.update_yaxes(gridwidth=line, title_font_size=font, tickfont_size=font)
+    return fig

@@ -11,7 +11,7 @@ BAR_COLOUR = "#9ecae1"
 TOP_COLOUR = "#08519c"
 
 
-def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
+def probability_bars(probs: np.ndarray, title: str, height: int = 260) -> go.Figure:
     """The 10 class probabilities, the winning class highlighted, so the margin of the decision shows."""
     top = int(np.argmax(probs))
     colours = [TOP_COLOUR if i == top else BAR_COLOUR for i in range(len(probs))]
@@ -25,7 +25,7 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
     )
     fig.update_layout(
         title=html.escape(title),  # a model's label may quote a file name; plotly renders <a> tags
-        height=260,
+        height=height,
         margin=dict(l=10, r=10, t=40, b=10),
         yaxis=dict(range=[0, 100], title="probability (%)"),
         xaxis=dict(title="digit", type="category"),
@@ -33,7 +33,9 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
     return fig
 
 
-def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str, unit: str) -> go.Figure:
+def explanation_overlay(
+    model_input: np.ndarray, heat: np.ndarray, title: str, unit: str, height: int = 300
+) -> go.Figure:
     """The model's input in grey with the heatmap laid over it, so evidence is seen on the strokes.
 
     The colour scale runs from 0 to the map's largest value; the colour bar says in what unit.
@@ -53,7 +55,7 @@ def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str, u
             ),
         ]
     )
-    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="rgba(0,0,0,0)")
     hidden = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(autorange="reversed", scaleanchor="x", **hidden)
     fig.update_xaxes(**hidden)

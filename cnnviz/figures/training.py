@@ -99,8 +99,9 @@ def curves_figure(
             yaxis=dict(rangemode="tozero"),
             yaxis2=dict(anchor="x2", range=[0, 100]),
             annotations=[
-                dict(text="Loss (cross-entropy)", x=0.23, **title),
-                dict(text="Accuracy (%)", x=0.77, **title),
+                # each at its own panel's left edge: centred titles met on narrow screens
+                dict(text="Loss (cross-entropy)", x=0, xanchor="left", **title),
+                dict(text="Accuracy (%)", x=0.54, xanchor="left", **title),
             ],
         ),
     )

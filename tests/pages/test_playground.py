@@ -8,6 +8,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from cnnviz import conv, data, kernels
+
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "playground.py")
 
 
@@ -179,11 +181,15 @@ def test_sample_digit_is_large_and_zoomed(at):
     check(at)
     assert at.selectbox(key="pg_kernel").value == "Sobel x"  # the 5×5 example's X kernel is swapped out
     assert output_line(at) == "**Output:** 28×28"
-    assert step_line(at).startswith("**Step 1 of 784**")
+    assert step_line(at).startswith("**Step 96 of 784**")  # where the ink begins, not the black corner
     assert any("MNIST test digit #0" in c.value for c in at.caption)
+    at.slider(key="pg_step_slider").set_value(3).run()
     at.slider(key="pg_digit").set_value(42)
     check(at)
     assert any("MNIST test digit #42" in c.value for c in at.caption)
+    digit = data.sample_digits()[0][42].astype(float)
+    ink = conv.first_ink(conv.convolve(digit, kernels.PRESETS["Sobel x"].values, padding=1))
+    assert ink > 28 and step_line(at).startswith(f"**Step {ink + 1} of 784**")  # a new digit: its own ink
 
 
 def test_other_worked_examples(at):
