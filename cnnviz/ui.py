@@ -160,10 +160,12 @@ def model_or_stop(key: str, label: str) -> LayeredCNN:
         st.stop()
 
 
-def sample_digit(label: str, key: str) -> tuple[Any, int, int]:
-    """A slider over the shipped MNIST sample digits: (image 28×28 uint8, its label, its index)."""
+def sample_digit(label: str, key: str, **options: Any) -> tuple[Any, int, int]:
+    """A slider over the shipped MNIST sample digits: (image 28×28 uint8, its label, its index).
+
+    ``options`` go to the slider (an on_change, a help text)."""
     images, labels = data.sample_digits()
-    index = control(st.slider, label, 0, len(images) - 1, key=key)
+    index = control(st.slider, label, 0, len(images) - 1, key=key, **options)
     return images[index], int(labels[index]), index
 
 

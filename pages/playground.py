@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import conv, data, examples, export, kernels, state, ui
+from cnnviz import conv, examples, export, kernels, state, ui
 from cnnviz.figures import conv as figs
 from cnnviz.images import ImageInputError, escape_markdown, load_image
 
@@ -99,11 +99,8 @@ def choose_input() -> tuple[np.ndarray, str] | None:
         name = ui.control(st.selectbox, "Worked example", list(examples.SEEDS), key="pg_example", on_change=apply_seed)
         return examples.SEEDS[name].image, examples.SEEDS[name].story
     if source == "digit":
-        images, labels = data.sample_digits()
-        index = ui.control(
-            st.slider, "Sample digit (MNIST test set)", 0, len(images) - 1, key="pg_digit", on_change=find_ink
-        )
-        return images[index].astype(np.float64), f"MNIST test digit #{index}: a {labels[index]}, 28×28 pixels, 0-255."
+        image, label, index = ui.sample_digit("Sample digit (MNIST test set)", "pg_digit", on_change=find_ink)
+        return image.astype(np.float64), f"MNIST test digit #{index}: a {label}, 28×28 pixels, 0-255."
     upload = st.file_uploader(
         "Image (PNG, JPEG, GIF, WebP or BMP)", type=ui.IMAGE_TYPES, key="pg_upload", on_change=upload_changed
     )

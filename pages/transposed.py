@@ -28,7 +28,7 @@ def choose_input() -> np.ndarray:
         left, right = st.columns(2)
         return ts.input_grid(name, size=number(left, "Grid size", "tc_size"), seed=number(right, "Seed", "tc_seed"))
     if name == "Digit 7×7":
-        digit = number(st, "Sample digit (MNIST test set)", "tc_digit")
+        _, _, digit = ui.sample_digit("Sample digit (MNIST test set)", "tc_digit")
         st.caption("A 28×28 digit averaged over 4×4 blocks: the 7×7 map the tutorial starts from.")
         return ts.input_grid(name, digit=digit)
     return ts.input_grid(name)

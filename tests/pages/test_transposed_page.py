@@ -114,7 +114,7 @@ def test_chain_goes_25_then_28_with_output_padding(app):
 
 def test_other_inputs_and_a_typed_kernel(app):
     app.radio(key="tc_input").set_value("Digit 7×7").run()
-    app.select_slider(key="tc_digit").set_value(5).run()
+    app.slider(key="tc_digit").set_value(5).run()
     assert not app.exception and "**Input** 7×7" in app.markdown[0].value
     app.radio(key="tc_input").set_value("Random grid").run()
     app.select_slider(key="tc_size").set_value(3).run()
@@ -139,7 +139,7 @@ def test_a_link_sets_the_page(monkeypatch):
         tc_digit="3",
     )
     assert not at.exception and not at.warning[:-1]
-    assert at.select_slider(key="tc_stride").value == 2 and at.select_slider(key="tc_digit").value == 3
+    assert at.select_slider(key="tc_stride").value == 2 and at.slider(key="tc_digit").value == 3
     assert "= 13" in at.latex[0].value and at.radio(key="tc_view").value == "As a convolution"
 
 
