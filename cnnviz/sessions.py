@@ -87,6 +87,7 @@ class _Browser:
     models: OrderedDict[str, SessionModel] = field(default_factory=OrderedDict)
     job: TrainingJob | None = None
     job_kept: bool = False  # the finished job's model is among the models (or was, until dropped)
+    answers: dict[str, bool] = field(default_factory=dict)  # quiz question key -> its latest answer was right
 
 
 class BrowserStore:
@@ -140,6 +141,17 @@ class BrowserStore:
             entry = self._entry(token)
             self._adopt_finished(entry)
             entry.job, entry.job_kept = job, False
+
+    def answer(self, token: str, question: str, right: bool) -> None:
+        """Record a quiz answer of this browser (its latest answer per question counts)."""
+        with self._lock:
+            self._entry(token).answers[question] = right
+
+    def answers(self, token: str) -> dict[str, bool]:
+        """A copy of this browser's quiz answers: question key -> right."""
+        with self._lock:
+            entry = self._seen(token)
+            return {} if entry is None else dict(entry.answers)
 
     def expire(self, now: float | None = None) -> dict[str, Dropped]:
         """Drop every browser not seen for keep_for_s (stopping its training); returns token -> what it lost."""

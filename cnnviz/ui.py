@@ -325,7 +325,6 @@ LESSONS_PAGE = "pages/lessons.py"
 MY_LESSONS_KEY = "my_lessons"  # lessons uploaded in this browser session, by id
 MY_LESSON_PREFIX = "my-"  # their ids: never the same as a shipped lesson's
 LESSON_OPENED_KEY = "lesson_opened"  # (lesson id, step index) whose settings were last applied
-QUIZ_SCORE_KEY = "quiz_score"  # question key -> whether its latest answer was right
 QUIZ_FEEDBACK_KEY = "quiz_feedback"  # question key -> the Feedback shown under it
 HIGHLIGHT_COLOUR = "#E69F00"  # Okabe-Ito orange
 
@@ -457,7 +456,7 @@ def quiz_question(question: quiz.Question, key: str) -> None:
         except quiz.AnswerError as exc:
             st.warning(escape_markdown(str(exc)), icon=":material/edit:")
             return
-        st.session_state.setdefault(QUIZ_SCORE_KEY, {})[key] = shown[key].right
+        sessions.BROWSERS.answer(browser_token(), key, shown[key].right)
     feedback = shown.get(key)
     if feedback is None:
         return
@@ -469,8 +468,8 @@ def quiz_question(question: quiz.Question, key: str) -> None:
 
 
 def quiz_score() -> tuple[int, int]:
-    """(answered right, answered) over this session's questions (each question's latest answer)."""
-    score = st.session_state.get(QUIZ_SCORE_KEY, {})
+    """(answered right, answered) over this browser's questions (each question's latest answer), kept across reloads."""
+    score = sessions.BROWSERS.answers(browser_token())
     return sum(score.values()), len(score)
 
 

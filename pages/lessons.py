@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import lessons, ui
+from cnnviz import lessons, sessions, ui
 
 ui.route_through_app()
 
@@ -81,8 +81,8 @@ for part, (group, indices) in enumerate(lesson.groups(), 1):
 
 right, answered = ui.quiz_score()
 score.caption(
-    f"Your score: {right} of {answered} questions answered right. It lasts for this tab: "
-    "a reload or another tab starts again from zero."
+    f"Your score: {right} of {answered} questions answered right. This browser keeps it across reloads "
+    f"for {sessions.KEEP_FOR_S // 60} minutes after your last visit; another browser starts from zero."
 )
 
 base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]

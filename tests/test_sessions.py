@@ -176,3 +176,16 @@ def test_many_threads_keep_and_look_at_once_within_the_caps(clock):
     for token in kept:  # each survivor holds its newest models, in order
         names = list(store.models(token))
         assert 1 <= len(names) <= 3 and names == [f"m{i}" for i in range(200 - len(names), 200)]
+
+
+def test_quiz_answers_are_kept_per_browser_and_expire_with_it():
+    now = [0.0]
+    store = sessions.BrowserStore(keep_for_s=60, clock=lambda: now[0])
+    a, b = sessions.new_token(), sessions.new_token()
+    store.answer(a, "q1", False)
+    store.answer(a, "q1", True)  # the latest answer counts
+    store.answer(a, "q2", False)
+    assert store.answers(a) == {"q1": True, "q2": False} and store.answers(b) == {}
+    now[0] = 61
+    store.expire()
+    assert store.answers(a) == {}

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import next_entry
@@ -112,7 +113,7 @@ def test_the_lessons_page_lists_linked_steps_and_starts_the_lesson():
     assert links[3].query_string.endswith(f"lesson={LESSON.id}&step=4") and "pg_padding=1" in links[3].query_string
     slides = at.code[0].value.splitlines()
     assert len(slides) == COUNT and "/playground?" in slides[0] and "step=1" in slides[0]
-    assert "lasts for this tab" in texts(at)
+    assert "keeps it across reloads" in texts(at)
     at.button(key="lesson_start").click().run()
     assert not at.exception
     assert at.query_params["step"] == "1" and "Step 1 of" in texts(at)
@@ -150,3 +151,17 @@ def test_an_unreadable_answer_is_explained_and_not_scored():
     at.button(key=f"{key}_check").click().run()
     assert "is not a number" in at.warning[0].value and not at.error
     assert "Your score: 0 of 0" in texts(at)
+
+
+def test_the_score_survives_a_reload_of_the_same_browser_only(monkeypatch):
+    at = open_url("pages/lessons.py", {"lesson": LESSON.id})
+    token = at.session_state[ui.BROWSER_KEY]
+    key = quiz_key("Flatten, fully connected, and why convolution is cheap", 0)
+    at.text_input(key=f"{key}_answer").set_value("2416")
+    at.button(key=f"{key}_check").click().run()
+    assert "Your score: 1 of 1" in texts(at)
+    for cookie, expected in ((token, "Your score: 1 of 1"), (None, "Your score: 0 of 0")):
+        cookies = {} if cookie is None else {ui.BROWSER_COOKIE: cookie}
+        monkeypatch.setattr(type(st.context), "cookies", property(lambda self, cookies=cookies: cookies))
+        again = open_url("pages/lessons.py", {"lesson": LESSON.id})  # a reload; then another browser
+        assert expected in texts(again)
