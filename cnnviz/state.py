@@ -157,6 +157,7 @@ PAGES: dict[str, tuple[Field, ...]] = {
         Field("pg_bias", float, 0.0, -1000.0, 1000.0),
         _int("pg_filter", 0, 0, 15),
         _choice("pg_speed", PLAY_SPEEDS, 0.7),
+        Field("pg_guess", bool, False),
         _int("pg_step", 1, 1, 100_000),
     ),
     "pooling": (

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import conv, examples, export, kernels, state, ui
+from cnnviz import conv, examples, export, kernels, quiz, state, ui
 from cnnviz.figures import conv as figs
 from cnnviz.images import ImageInputError, escape_markdown, load_image
 
@@ -213,6 +213,40 @@ def step_controls(positions: int) -> int:
     return step - 1
 
 
+def guess_first() -> None:
+    """The predict-before-you-step switch (outside the stepper, beside Play's speed)."""
+    ui.control(
+        st.toggle,
+        "Predict before you step",
+        key="pg_guess",
+        help="Each output cell stays hidden until you type your guess; then ✓ or ✗ and the sum.",
+    )
+
+
+def guess_panel(result: conv.Convolution, position: int) -> bool:
+    """Ask for the current cell's value before showing it; True once it may be shown."""
+    if not st.session_state.pg_guess:
+        return True
+    question = quiz.cell_value(result, position)
+    answers = st.session_state.setdefault("pg_guesses", {})
+    asked = (hash(result.output.tobytes()), position)  # this convolution's cell, whatever else changes
+    with st.form("pg_guess_form", border=False, enter_to_submit=True):
+        typed = st.text_input(f"Your guess for output cell {divmod(position, result.output.shape[2])}", key="pg_typed")
+        if st.form_submit_button("Check", key="pg_check"):
+            try:
+                answers[asked] = question.check(typed)
+            except quiz.AnswerError as exc:
+                st.warning(escape_markdown(exc))
+    feedback = answers.get(asked)
+    if feedback is None:
+        st.info("Predict the sum first: the products and the output cell appear once you check your guess.")
+        return False
+    (st.success if feedback.right else st.error)(
+        ("✓ " if feedback.right else "✗ ") + escape_markdown(feedback.explanation)
+    )
+    return True
+
+
 def play_speed() -> None:
     """How fast Play steps (outside the stepper: a change reruns the page, which sets the new timer)."""
     ui.control(
@@ -234,18 +268,17 @@ def show_step_grey(result: conv.Convolution, position: int) -> None:
         st.caption("Zoomed on the window (red outlines are the kernel taps):")
     crop = None if small else figs.window_crop(result, win)
     out_crop = None if small else figs.output_crop(result.output.shape[1:], position)
+    revealed = guess_panel(result, position)
     seen, made = st.columns(2)
     ui.chart(figs.input_figure(result, win, crop=crop, height=FIGURE_HEIGHT), key="input_fig", where=seen)
-    ui.chart(
-        figs.output_figure(result.output[0], position, crop=out_crop, height=FIGURE_HEIGHT, clickable=True),
-        key="output_fig",
-        where=made,
-        on_select=cell_clicked,
-        selection_mode="points",
+    output = figs.output_figure(
+        result.output[0], position, crop=out_crop, height=FIGURE_HEIGHT, clickable=True, hide_current=not revealed
     )
-    products, equation = st.columns([2, 3], vertical_alignment="center")
-    ui.chart(figs.kernel_products_figure(win, height=360), key="kernel_fig", where=products)
-    equation.code(conv.window_equation(win), language=None, wrap_lines=True)
+    ui.chart(output, key="output_fig", where=made, on_select=cell_clicked, selection_mode="points")
+    if revealed:
+        products, equation = st.columns([2, 3], vertical_alignment="center")
+        ui.chart(figs.kernel_products_figure(win, height=360), key="kernel_fig", where=products)
+        equation.code(conv.window_equation(win), language=None, wrap_lines=True)
 
 
 def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None:
@@ -288,6 +321,7 @@ with settings_column:
     settings, bias = settings_row(colour)
     bias = filter_bias if colour else bias
     play_speed()
+    guess_first()
     if weight is None:
         st.stop()
 with result_column:

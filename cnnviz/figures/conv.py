@@ -287,14 +287,18 @@ def output_figure(
     height: int = 420,
     reveal: bool = True,
     clickable: bool = False,
+    hide_current: bool = False,
 ) -> go.Figure:
     """The output map; with reveal, cells after the current step stay blank until the window gets there.
+
+    ``hide_current`` blanks the current cell too, while a student predicts it.
 
     ``clickable`` lays an invisible marker on every cell shown, carrying its window position: a click
     selects it (st.plotly_chart reports point selections, never heatmap cells), so a page can move there."""
     out_h, out_w = output.shape
     order = np.arange(out_h * out_w).reshape(out_h, out_w)
-    values = np.where(order <= position, output, np.nan) if reveal and position is not None else output
+    shown_upto = order < position if hide_current else order <= position
+    values = np.where(shown_upto, output, np.nan) if reveal and position is not None else output
     rows, cols = crop or (slice(0, out_h), slice(0, out_w))
     shown = values[rows, cols]
     y, x = np.arange(out_h)[rows], np.arange(out_w)[cols]

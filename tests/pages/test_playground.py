@@ -335,3 +335,21 @@ def test_controls_and_figures_agree_after_every_change_of_input(at, kernel):
     at.radio(key="pg_source").set_value("example")
     check(at)
     _figures_use(at, kernel, 2, 2)
+
+
+def test_predict_before_you_step_hides_the_cell_until_a_guess(at):
+    at.toggle(key="pg_guess").set_value(True)
+    check(at)
+    assert any("Predict the sum first" in i.value for i in at.info)
+    assert not [c for c in at.main.code if "=" in c.value]  # the sum stays hidden
+    at.text_input(key="pg_typed").set_value("3")
+    at.button(key="pg_check").click()
+    check(at)
+    assert at.error and at.error[0].value.startswith("✗")
+    at.text_input(key="pg_typed").set_value("4")
+    at.button(key="pg_check").click()
+    check(at)
+    assert at.success[0].value.startswith("✓") and at.code[0].value.endswith("= 4")
+    at.button(key="pg_next").click()
+    check(at)
+    assert any("Predict the sum first" in i.value for i in at.info)  # the next cell asks again
