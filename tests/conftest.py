@@ -4,6 +4,7 @@ forged weights files for the weights tests and the Train page's."""
 import os
 
 import pytest
+import torch
 from forgery import FORGED_CASES
 from hypothesis import settings
 
@@ -41,3 +42,12 @@ def mnist_train() -> data.Split:
 def forged_weights() -> dict[str, tuple[bytes, str]]:
     """Every forged or broken weights file: name -> (its bytes, words its refusal must contain)."""
     return {name: (make(), words) for name, (make, words) in FORGED_CASES.items()}
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Single-image inference is fastest on one thread; several fight over a busy CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -13,12 +13,7 @@ from cnnviz.weights import load_pretrained, pretrained_names
 SHIPPED = ["lenet5", "simplecnn"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,7 @@ SHIPPED = ["lenet5", "simplecnn"]
 FONT_ACCURACY_FLOOR = 0.95
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Single-image inference is fastest on one thread; several fight over a busy CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
