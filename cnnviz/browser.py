@@ -18,7 +18,8 @@ import tempfile
 import time
 import urllib.request
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,6 +174,19 @@ _WATCHERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def watch_runs(page) -> RunWatcher:
     """Start counting finished runs on `page`; call before the first goto (the `page` fixture does)."""
     return _WATCHERS.setdefault(page, RunWatcher(page))
+
+
+@contextmanager
+def fresh_page(browser, viewport: dict | None = None) -> Iterator:
+    """A page in a new browser context (its own cookies, so its own Streamlit session and identity),
+    already watching script runs for ``wait_for_rerun``; the context is closed afterwards."""
+    context = browser.new_context(viewport=viewport or VIEWPORT)
+    try:
+        page = context.new_page()
+        watch_runs(page)
+        yield page
+    finally:
+        context.close()
 
 
 def wait_for_rerun(page, action: Callable[[], object], timeout_ms: int = APP_TIMEOUT_MS) -> float:

@@ -41,12 +41,11 @@ import pytest
 
 from cnnviz.browser import (
     CHROMIUM,
-    VIEWPORT,
     free_port,
+    fresh_page,
     launch_chromium,
     start_server,
     stop_server,
-    watch_runs,
 )
 
 
@@ -88,10 +87,5 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh context (own cookies, own Streamlit session) and page per test."""
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        page = context.new_page()
-        watch_runs(page)
+    with fresh_page(browser) as page:
         yield page
-    finally:
-        context.close()

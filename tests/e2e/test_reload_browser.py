@@ -12,11 +12,10 @@ from cnnviz import ui
 from cnnviz.browser import (
     EXCEPTION,
     NAV_LINK,
-    VIEWPORT,
     collect_console_errors,
+    fresh_page,
     wait_for_app,
     wait_for_rerun,
-    watch_runs,
 )
 from cnnviz.weights import load_pretrained, weights_to_bytes
 
@@ -30,13 +29,8 @@ TRAINING_ENDS_MS = 180_000  # a hang guard: the tiny training ends on its own, t
 @pytest.fixture
 def other_browser(browser):
     """A second browser: its own cookies, so its own identity."""
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        page = context.new_page()
-        watch_runs(page)
+    with fresh_page(browser) as page:
         yield page
-    finally:
-        context.close()
 
 
 def go_to(page, title: str) -> None:
