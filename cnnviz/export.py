@@ -42,18 +42,11 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
-def _ramp(stops: tuple[str, ...]) -> np.ndarray:
-    """LEVELS colours spread evenly along the stops, as plotly interpolates a named scale."""
-    anchors = np.array([_rgb(c) for c in stops], dtype=float)
-    where = np.linspace(0, len(stops) - 1, LEVELS)
-    return np.stack([np.interp(where, np.arange(len(stops)), anchors[:, k]) for k in range(3)], axis=1).round()
-
-
 def _palette() -> list[int]:
     colours = np.zeros((256, 3))
     colours[: len(FIXED)] = [_rgb(c) for c in FIXED]
     for name, stops in RAMPS.items():
-        colours[RAMP_START[name] : RAMP_START[name] + LEVELS] = _ramp(stops)
+        colours[RAMP_START[name] : RAMP_START[name] + LEVELS] = palette.ramp(stops, LEVELS)
     return colours.astype(np.uint8).ravel().tolist()
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from cnnviz import activations, data, ui
 from cnnviz.figures import network as figs
+from cnnviz.figures import tiles
 from cnnviz.images import ImageInputError
 
 ui.route_through_app()
@@ -93,11 +94,14 @@ still = run(model_key, id(model), image, model)
 target = still.prediction if true_label is None else true_label  # the class the sweep follows
 classes = model.classes
 with verdict:
-    ui.chart(
-        figs.map_heatmap(
-            acts.input.mean(0), f"What the model sees ({model.input_size}×{model.input_size})", height=180, text=False
-        ),
-        key="fm_input",
+    st.container(key="fm_input").html(
+        tiles.layer_tiles(
+            acts.input.mean(0)[None],
+            f"What the model sees ({model.input_size}×{model.input_size})",
+            cols=1,
+            height=180,
+            names=["the model's input"],
+        )
     )
     st.metric("Prediction", f"{classes[acts.prediction]} ({acts.probs.max():.1%})")
     st.caption("Uploaded: no true label." if true_label is None else f"True label: {classes[true_label]}")
@@ -144,18 +148,20 @@ def channel_slider(key: str, count: int) -> int:
 
 
 def every_layer() -> None:
-    """Each spatial layer as a grid of channel heatmaps, then the fully connected layers."""
+    """Each spatial layer as a grid of channel pictures (light to redraw), then the fully connected layers."""
     for start in range(0, len(spatial), 2):
         for column, name in zip(st.columns(2), spatial[start : start + 2]):
             maps = acts.layers[name]
             title = f"{name}: {maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}"
-            ui.chart(figs.feature_grid(maps, title, height=GRID_HEIGHT), key=f"fm_grid_{name}", where=column)
+            block = tiles.layer_tiles(maps, title, figs.grid_columns(len(maps)), height=GRID_HEIGHT)
+            column.container(key=f"fm_grid_{name}").html(block)
     st.caption(
-        "Each tile is one channel; hover for its value. Blue–red maps can go negative "
-        "(conv, batch norm); after ReLU everything is ≥ 0. `flatten` just lines the last maps up."
+        "Each tile is one channel; hover a tile for its range (the channel close-up shows every value). "
+        "Blue–red maps can go negative (conv, batch norm); after ReLU everything is ≥ 0. "
+        "`flatten` just lines the last maps up."
     )
     flat = {name: value for name, value in acts.layers.items() if value.ndim == 1 and name != "flatten"}
-    ui.chart(figs.vector_layers(flat), key="fm_vectors")
+    st.container(key="fm_vectors").html(tiles.vector_rows(flat, "Fully connected layers (one row each, unit by unit)"))
 
 
 @st.fragment

@@ -94,7 +94,6 @@ def _network(r):
         "network.shift_sweep_figure": [
             network.shift_sweep_figure(list(range(-2, 3)), {"x": sweep}, int(r["labels"][0]), model.classes, {"x": 0})
         ],
-        "network.vector_layers": [network.vector_layers({n: v for n, v in acts.layers.items() if v.ndim == 1})],
     }
 
 

@@ -30,7 +30,6 @@ def test_every_builder_makes_a_valid_figure(lenet):
         figs.map_heatmap(acts.layers["pool2"][3], "small map"),
         figs.map_heatmap(acts.input[0], "input", text=False),
         figs.filter_grid(activations.conv_filters(model, "conv2"), "filters"),
-        figs.vector_layers({n: v for n, v in acts.layers.items() if v.ndim == 1}),
         figs.class_scores(acts.logits, acts.probs, model.classes),
         figs.parameter_bars(rows),
         figs.fc_comparison_bars(layer_table.fc_comparison(model, "conv2")),

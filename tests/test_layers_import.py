@@ -44,6 +44,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "cnnviz.figures.predict",
             "cnnviz.figures.training",
             "cnnviz.figures.transposed",
+            "cnnviz.figures.tiles",
             "cnnviz.export",
         },
     ),

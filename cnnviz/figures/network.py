@@ -379,31 +379,3 @@ def shift_sweep_figure(
             title=dict(text=f"Slide the image: red crosses = no longer predicted {classes[label]}", font=dict(size=14)),
         ),
     )
-
-
-def vector_layers(layers: dict[str, np.ndarray], height: int = 260) -> go.Figure:
-    """The flat layers (fully connected and their ReLUs) as one row of cells each, values on hover."""
-    names = list(layers)
-    width = max(len(v) for v in layers.values())
-    z = np.full((len(names), width), np.nan, dtype=np.float32)
-    for i, values in enumerate(layers.values()):
-        z[i, : len(values)] = values
-    return _figure(
-        dict(
-            type="heatmap",
-            z=z,
-            y=[f"{n} ({len(layers[n])})" for n in names],
-            hoverongaps=False,
-            colorbar=colour_bar(),
-            hovertemplate="%{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>",
-            **_colour(z),
-        ),
-        dict(
-            height=height,
-            margin=dict(l=0, r=0, t=30, b=0),
-            plot_bgcolor="white",
-            xaxis=dict(title=dict(text="unit"), showgrid=False),
-            yaxis=dict(autorange="reversed"),
-            title=dict(text="Fully connected layers (one row each, unit by unit)", font=dict(size=14)),
-        ),
-    )

@@ -8,6 +8,8 @@ pixel values grey levels. Right and wrong also carry a symbol, so no meaning res
 
 from __future__ import annotations
 
+import numpy as np
+
 # Okabe-Ito
 BLACK = "#000000"
 ORANGE = "#E69F00"
@@ -50,6 +52,17 @@ MAGNITUDE_STOPS = (
     "#b5de2b",
     "#fde725",
 )
+
+STOPS = {PIXELS: PIXELS_STOPS, DIVERGING: DIVERGING_STOPS, MAGNITUDE: MAGNITUDE_STOPS}
+
+
+def ramp(stops: tuple[str, ...], levels: int) -> np.ndarray:
+    """(levels, 3) uint8 colours spread evenly along the stops, as plotly interpolates a named scale."""
+    anchors = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in stops], dtype=float)
+    where = np.linspace(0, len(stops) - 1, levels)
+    channels = [np.interp(where, np.arange(len(stops)), anchors[:, k]) for k in range(3)]
+    return np.stack(channels, axis=1).round().astype(np.uint8)
+
 
 # roles
 HIGHLIGHT = VERMILLION  # the current window, the picked value, the winning class

@@ -127,7 +127,10 @@ def test_the_main_result_and_its_control_fit_the_first_screen(sized, app_url, na
     if present:
         text = page.locator(f'{MAIN} [data-testid="stMarkdownContainer"] p').first
         assert text.evaluate(_FONT_PX_JS) >= 20
-        titles = page.locator(f"{MAIN} .js-plotly-plot .gtitle, {MAIN} .js-plotly-plot .xtick text")
+        titles = page.locator(
+            f"{MAIN} .js-plotly-plot .gtitle, {MAIN} .js-plotly-plot .xtick text, "
+            f"{MAIN} .cnnviz-tiles-title, {MAIN} .cnnviz-colourbar-ticks span"  # the feature-map pictures' text
+        )
         sizes = [t.evaluate(_FONT_PX_JS) for t in titles.all()]
         drawn = [px for px in sizes if px == px]  # NaN: a chart being replaced has no computed style
         assert drawn and min(drawn) >= 16

@@ -1,5 +1,6 @@
 """AppTest for the feature-maps page: every control runs without error and changes what is shown."""
 
+import html
 import io
 import json
 
@@ -28,39 +29,53 @@ def charts(at: AppTest) -> dict[str, dict]:
     return found
 
 
+def pictures(at: AppTest) -> dict[str, str]:
+    """The Every layer view's HTML pictures (cnnviz.figures.tiles) by their title."""
+    found = {}
+    for element in at.get("html"):
+        body = element.proto.body
+        if "cnnviz-tiles-title" in body:
+            title = body.split('class="cnnviz-tiles-title">', 1)[1].split("<", 1)[0]
+            found[html.unescape(title)] = body
+    return found
+
+
 def prediction(at: AppTest) -> str:
     return at.metric[0].value
 
 
 def test_every_layer_in_order(app):
-    titles = list(charts(app))
+    titles = list(pictures(app))
     grids = [t for t in titles if " maps of " in t]
     assert [t.split(":")[0] for t in grids] == ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2"]
     assert grids[0] == "conv1: 32 maps of 28×28"
+    assert pictures(app)[grids[0]].count("<img ") == 32
     assert any(t.startswith("Fully connected layers") for t in titles)
+    assert "What the model sees (28×28)" in titles
+    assert not charts(app)  # the view redraws on every shift: pictures, no plotly figure
     assert prediction(app).startswith("0 ")
 
 
 def test_model_switch_to_lenet_shows_batch_norm(app):
     app.selectbox(key="fm_model").set_value("lenet5").run()
     assert not app.exception
-    grids = [t for t in charts(app) if " maps of " in t]
+    grids = [t for t in pictures(app) if " maps of " in t]
     assert grids[:4] == [
         "conv1: 6 maps of 28×28",
         "bn1: 6 maps of 28×28",
         "relu1: 6 maps of 28×28",
         "pool1: 6 maps of 14×14",
     ]
-    assert "What the model sees (32×32)" in charts(app)
+    assert "What the model sees (32×32)" in pictures(app)
 
 
 def test_image_controls_change_the_prediction(app, mnist_test):
     app.selectbox(key="fm_digit").set_value(7).run()
     assert prediction(app).startswith("7 ") and "True label: 7" in app.caption[0].value
-    before = charts(app)["conv1: 32 maps of 28×28"]["data"][0]["z"]
+    before = pictures(app)["conv1: 32 maps of 28×28"]
     app.slider(key="fm_sample").set_value(3).run()
     assert not app.exception
-    assert charts(app)["conv1: 32 maps of 28×28"]["data"][0]["z"] != before
+    assert pictures(app)["conv1: 32 maps of 28×28"] != before
     app.radio(key="fm_source").set_value("test").run()
     assert prediction(app).startswith("7 ")  # test image 0 is a 7
     app.number_input(key="fm_index").set_value(1).run()
@@ -175,12 +190,12 @@ def test_models_trained_in_this_session_are_offered(open_page):
     at.run()
     assert "LeNet-5 quick (this session)" in at.selectbox(key="fm_model").options
     at.selectbox(key="fm_model").set_value("session:LeNet-5 quick").run()
-    assert not at.exception and "conv1: 6 maps of 28×28" in charts(at)
+    assert not at.exception and "conv1: 6 maps of 28×28" in pictures(at)
     at.selectbox(key="fm_model").set_value("session:CifarCNN try").run()
     assert not at.exception
     assert at.radio(key="fm_source").options == ["Test-set image"]
     if not at.error:  # CIFAR-10 on disk: the page shows its colour test images
-        assert "conv1: 6 maps of 28×28" in charts(at)
+        assert "conv1: 6 maps of 28×28" in pictures(at)
     else:
         assert "CIFAR-10 is not on this machine" in at.error[0].value
 

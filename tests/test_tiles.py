@@ -1,0 +1,96 @@
+"""The Every layer view's pictures: one tile per channel, coloured like the plotly heatmaps, a colour bar each."""
+
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from plotly.colors import sample_colorscale, unlabel_rgb
+
+from cnnviz import activations, weights
+from cnnviz.figures import palette, tiles
+from cnnviz.figures.heatmaps import colour_scale
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the text, of an HTML block."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def find(self, tag: str, cls: str | None = None) -> list[dict]:
+        return [a for t, a in self.tags if t == tag and (cls is None or cls in a.get("class", "").split())]
+
+
+@pytest.fixture(scope="module")
+def acts():
+    model = weights.load_pretrained("lenet5")
+    return activations.run_model(model, activations.sample_image(3, 0))
+
+
+@pytest.mark.parametrize("scale", [palette.MAGNITUDE, palette.DIVERGING])
+def test_colours_equal_plotlys_for_the_same_scale(scale):
+    values = np.linspace(-1.0, 1.0, 41) if scale == palette.DIVERGING else np.linspace(0.0, 3.0, 41)
+    ours = tiles.colourise(values, colour_scale(values, palette.MAGNITUDE))
+    where = (values - values.min()) / (values.max() - values.min())
+    theirs = np.array([unlabel_rgb(c) for c in sample_colorscale(scale, where.tolist())])
+    assert np.abs(ours.astype(float) - theirs).max() <= 2  # 256 levels against plotly's exact interpolation
+
+
+def test_a_layer_becomes_one_tile_per_channel_with_its_range(acts):
+    maps = acts.layers["conv1"]
+    block = Elements(tiles.layer_tiles(maps, "conv1: 6 maps of 28×28", cols=3))
+    images = block.find("img")
+    assert len(images) == len(maps) == 6
+    for k, image in enumerate(images):
+        assert image["src"].startswith("data:image/png;base64,")
+        low, high = tiles.format_value(maps[k].min()), tiles.format_value(maps[k].max())
+        assert image["title"] == f"channel {k}: {low} to {high}"
+    assert "conv1: 6 maps of 28×28" in block.text
+    grid = block.find("div", "cnnviz-tiles-grid")[0]
+    assert "repeat(3," in grid["style"]
+
+
+def test_every_picture_has_a_colour_bar_with_its_values(acts):
+    signed = acts.layers["conv1"]  # conv outputs go negative: a zero-centred bar
+    block = Elements(tiles.layer_tiles(signed, "conv1", cols=3))
+    assert block.find("div", "cnnviz-colourbar")
+    bound = max(abs(signed.min()), abs(signed.max()))
+    assert [tiles.format_value(v) for v in (-bound, 0.0, bound)] == [
+        t for t in block.text if t in {tiles.format_value(v) for v in (-bound, 0.0, bound)}
+    ]
+    ramp = block.find("div", "cnnviz-colourbar-ramp")[0]["style"]
+    assert all(stop in ramp for stop in palette.DIVERGING_STOPS)
+    relu = Elements(tiles.layer_tiles(acts.layers["relu1"], "relu1", cols=3))
+    assert all(stop in relu.find("div", "cnnviz-colourbar-ramp")[0]["style"] for stop in palette.MAGNITUDE_STOPS)
+
+
+def test_vector_rows_keep_each_units_value_on_hover(acts):
+    flat = {name: v for name, v in acts.layers.items() if v.ndim == 1 and name != "flatten"}
+    block = Elements(tiles.vector_rows(flat, "Fully connected layers"))
+    cells = block.find("i")
+    assert len(cells) == sum(len(v) for v in flat.values())
+    name, values = next(iter(flat.items()))
+    assert cells[3]["title"] == f"{name} unit 3: {tiles.format_value(values[3])}"
+    assert block.find("div", "cnnviz-colourbar")
+
+
+def test_titles_and_names_are_text_not_markup():
+    block = tiles.layer_tiles(np.zeros((1, 2, 2)), "<script>alert(1)</script>", cols=1, names=['"><img src=x>'])
+    parsed = Elements(block)
+    assert not parsed.find("script") and len(parsed.find("img")) == 1
+    assert "&lt;script&gt;" in block
+
+
+def test_constant_and_blank_maps_still_draw():
+    assert len(Elements(tiles.layer_tiles(np.ones((4, 3, 3)), "flat", cols=2)).find("img")) == 4
+    with_gap = np.array([[[np.nan, 1.0], [2.0, 3.0]]])
+    assert Elements(tiles.layer_tiles(with_gap, "gap", cols=1)).find("img")
