@@ -38,11 +38,11 @@ WARMUP = 2
 WIDGET_TIMEOUT_MS = 15_000
 
 
-def step_buttons(first: str, second: str) -> Callable[[object, int], Callable[[], None]]:
-    """Alternate between two buttons (e.g. Next / Back) so the page never runs out of steps."""
+def step_buttons(prefix: str) -> Callable[[object, int], Callable[[], None]]:
+    """Alternate Next and Back of a step row (by key: the hidden clicker buttons share the names)."""
 
     def action(page, i: int) -> Callable[[], None]:
-        return page.get_by_role("button", name=first if i % 2 == 0 else second, exact=True).click
+        return page.locator(f".st-key-{prefix}_{'next' if i % 2 == 0 else 'back'} button").click
 
     return action
 
@@ -63,6 +63,16 @@ def slider(label: str) -> Callable[[object, int], Callable[[], None]]:
 
     def action(page, i: int) -> Callable[[], None]:
         thumb = page.locator('[data-testid="stSlider"]', has_text=label).first.get_by_role("slider")
+        return lambda: thumb.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+
+    return action
+
+
+def keyed_slider(key: str) -> Callable[[object, int], Callable[[], None]]:
+    """Move the slider with this widget key one step right, then back (for sliders whose label is hidden)."""
+
+    def action(page, i: int) -> Callable[[], None]:
+        thumb = page.locator(f".st-key-{key}").get_by_role("slider")
         return lambda: thumb.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
 
     return action
@@ -93,7 +103,11 @@ def selectbox(label: str, first: str, second: str) -> Callable[[object, int], Ca
 
 
 def stroke() -> Callable[[object, int], Callable[[], None]]:
-    """One pen stroke on the predict canvas (a short line, somewhere new each time)."""
+    """One pen stroke on the predict canvas (a short line, somewhere new each time).
+
+    Timed from the pen lifting (pointerup), since the time the hand takes to draw is not the app's;
+    streamlit-drawable-canvas then waits 200 ms (a fixed debounce in its frontend) before it sends
+    the picture, so a second line times the same stroke from that message."""
 
     def action(page, i: int) -> Callable[[], None]:
         def draw() -> None:
@@ -110,45 +124,78 @@ def stroke() -> Callable[[object, int], Callable[[], None]]:
     return action
 
 
-# (page url path, what is measured, how to do it on repeat i)
+def timed_update() -> Callable[[object, int], Callable[[], None]]:
+    """Do nothing: wait for the page's own timed rerun (the Train page's once-a-second update).
+
+    Timed from the browser's rerun request to the idle page."""
+
+    def action(page, i: int) -> Callable[[], None]:
+        return lambda: None
+
+    return action
+
+
+def start_training(page) -> None:
+    """Start a training on the Train page at the slow demo pace, so it runs through every repeat."""
+    wait_for_rerun(page, page.locator(".st-key-train_start button").click)
+    page.locator(".st-key-train_curves").first.wait_for(timeout=WIDGET_TIMEOUT_MS * 4)
+
+
+SLOW_TRAINING = "train?train_slow=1&train_epochs=5&train_size=10000"
+# (page url path, what is measured, how to do it on repeat i, what starts the input's clock)
 INTERACTIONS = [
-    ("playground", "next / back step", step_buttons("Next", "Back")),
+    ("playground", "next / back step", step_buttons("pg")),
     ("playground", "stride 1 <-> 2", number_input("Stride")),
     ("playground", "padding 0 <-> 1", number_input("Padding")),
     ("playground", "kernel Prewitt <-> Sobel", selectbox("Kernel", "Sobel x", "Prewitt x")),
-    ("pooling", "next / back window", step_buttons("Next", "Back")),
+    ("pooling", "next / back window", step_buttons("pool")),
+    ("pooling", "window slider", keyed_slider("pool_step_slider")),
     ("pooling", "max <-> average", radio("Mode", "average", "max")),
     ("feature-maps", "shift right 0 <-> 1 px", slider("Shift right")),
     ("feature-maps", "view layers <-> scores", radio("Look at", "Final layer", "Every layer")),
     ("feature-maps?fm_view=channel", "channel slider", slider("Channel")),
     ("feature-maps?fm_view=channel", "layer slider", slider("Layer")),
     ("predict", "one stroke", stroke()),
+    ("predict", "stroke, from canvas send", stroke()),  # without the canvas's own 200 ms wait after a stroke
+    (SLOW_TRAINING, "training update (1/s)", timed_update()),
 ]
+# what starts the clock when it is not the input event (pointerdown / keydown)
+STAMPED_BY = {"one stroke": "pointerup", "stroke, from canvas send": "send", "training update (1/s)": "send"}
 
 
-_STAMP_INPUT_JS = """() => {
-    for (const type of ['pointerdown', 'keydown']) {
-        window.addEventListener(type, () => { window.__inputAt = performance.now(); }, true);
+# Before any page script: stamp every input event, and every message the page sends to the server.
+_STAMP_INPUT_JS = """(() => {
+    window.__at = {};
+    for (const type of ['pointerdown', 'keydown', 'pointerup']) {
+        window.addEventListener(type, () => { window.__at[type] = performance.now(); }, true);
     }
-}"""
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) { window.__at.send = performance.now(); return send.call(this, data); };
+})()"""
+_SINCE_INPUT_JS = """(stamp) => performance.now() - (stamp === 'input'
+    ? Math.max(window.__at.pointerdown ?? -Infinity, window.__at.keydown ?? -Infinity) : window.__at[stamp])"""
 
 
-def measure(page, url: str, url_path: str, make_action, repeats: int) -> tuple[list[float], list[float]]:
+def measure(
+    page, url: str, url_path: str, make_action, repeats: int, stamp: str = "input"
+) -> tuple[list[float], list[float]]:
     """Per repeat, warm-up excluded: ms from the input event to the idle page, and the part of it
     from the browser's message to the server until that run's end (server + websocket).
 
-    The total is timed in the page (performance.now at the pointerdown/keydown, and once the
-    rerun is over), so Playwright's own checks before a click are not counted.
+    The total is timed in the page (performance.now at the input event, or at the page's message
+    to the server for timed updates, and once the rerun is over), so Playwright's own checks before
+    a click are not counted.
     """
     page.goto(f"{url}/{url_path}")
     wait_for_app(page)
-    page.evaluate(_STAMP_INPUT_JS)
+    if url_path.startswith("train"):
+        start_training(page)
     watcher = watch_runs(page)
     totals, server = [], []
     for i in range(repeats + WARMUP):
         wait_for_rerun(page, make_action(page, i))
         if i >= WARMUP:
-            totals.append(page.evaluate("() => performance.now() - window.__inputAt"))
+            totals.append(page.evaluate(_SINCE_INPUT_JS, stamp))
             server.append(watcher.last_round_trip_s * 1000)
     return totals, server
 
@@ -171,25 +218,27 @@ def main() -> int:
             browser = launch_chromium(playwright)
             page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(WIDGET_TIMEOUT_MS)
+            page.add_init_script(_STAMP_INPUT_JS)
             watch_runs(page)
             print(
                 f"{'page':14s} {'interaction':26s} {'median':>8s} {'p90':>8s} {'server+ws':>10s}"
                 f"   target: p90 < {TARGET_MS} ms"
             )
             for url_path, name, make_action in INTERACTIONS:
-                if args.only and url_path not in args.only:
+                if args.only and url_path.split("?")[0] not in args.only:
                     continue
                 try:
-                    times, server = measure(page, url, url_path, make_action, args.repeats)
+                    stamp = STAMPED_BY.get(name, "input")
+                    times, server = measure(page, url, url_path, make_action, args.repeats, stamp)
                 except PlaywrightError as exc:
-                    print(f"{url_path:14s} {name:26s} skipped: {str(exc).splitlines()[0]}")
+                    print(f"{url_path.split('?')[0]:14s} {name:26s} skipped: {str(exc).splitlines()[0]}")
                     skipped += 1
                     continue
                 median, high = statistics.median(times), p90(times)
                 verdict = "ok" if high < TARGET_MS else "SLOW"
                 slow += verdict == "SLOW"
                 print(
-                    f"{url_path:14s} {name:26s} {median:6.0f} ms {high:6.0f} ms "
+                    f"{url_path.split('?')[0]:14s} {name:26s} {median:6.0f} ms {high:6.0f} ms "
                     f"{statistics.median(server):7.0f} ms   {verdict}",
                     flush=True,
                 )

@@ -1,5 +1,7 @@
 """Every explanation the predict page offers passes the deletion test on the shipped samples and models."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -81,12 +83,24 @@ def test_occlusion_matches_sliding_one_patch_at_a_time(digits, model, patch, str
 
 def test_occlusion_is_one_batched_forward_pass(digits, model):
     calls = []
-    handle = model.register_forward_hook(lambda module, args, out: calls.append(len(args[0])))
+    fast = explain._channels_last_copy(model)  # the copy occlusion runs, made once per model
+    handle = fast.register_forward_hook(lambda module, args, out: calls.append(len(args[0])))
     try:
         explain.occlusion(digits[0], model, 0)
     finally:
         handle.remove()
     assert len(calls) == 1 and calls[0] > 1
+
+
+def test_the_fast_copy_is_made_once_and_follows_changed_weights(digits, model):
+    first = explain._channels_last_copy(model)
+    assert explain._channels_last_copy(model) is first and not first.training
+    changed = copy.deepcopy(model)
+    before = explain.occlusion(digits[0], changed, 0)
+    with torch.no_grad():
+        next(changed.parameters()).mul_(-1.0)  # in place, as an optimizer step changes weights
+    assert explain._channels_last_copy(changed) is not explain._channels_last_copy(model)
+    assert not np.allclose(explain.occlusion(digits[0], changed, 0), before)
 
 
 def test_occlusion_refuses_a_patch_that_is_not_whole_strides(digits, model):

@@ -1,4 +1,7 @@
-"""Figures for the predict page: class probabilities as bars and an explanation heatmap over the input."""
+"""Figures for the predict page: class probabilities as bars and an explanation heatmap over the input.
+
+Built from plain dicts without validation, like the network figures: st.plotly_chart validates each
+figure once, and these are rebuilt for every model on every pen stroke."""
 
 from __future__ import annotations
 
@@ -15,22 +18,21 @@ def probability_bars(probs: np.ndarray, title: str, height: int = 260) -> go.Fig
     """The 10 class probabilities, the winning class highlighted, so the margin of the decision shows."""
     top = int(np.argmax(probs))
     colours = [TOP_COLOUR if i == top else BAR_COLOUR for i in range(len(probs))]
-    fig = go.Figure(
-        go.Bar(
-            x=[str(i) for i in range(len(probs))],
-            y=probs * 100,
-            marker_color=colours,
-            hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>",
-        )
+    bars = dict(
+        type="bar",
+        x=[str(i) for i in range(len(probs))],
+        y=probs * 100,
+        marker=dict(color=colours),
+        hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>",
     )
-    fig.update_layout(
-        title=html.escape(title),  # a model's label may quote a file name; plotly renders <a> tags
+    layout = dict(
+        title=dict(text=html.escape(title)),  # a model's label may quote a file name; plotly renders <a> tags
         height=height,
         margin=dict(l=10, r=10, t=40, b=10),
-        yaxis=dict(range=[0, 100], title="probability (%)"),
-        xaxis=dict(title="digit", type="category"),
+        yaxis=dict(range=[0, 100], title=dict(text="probability (%)")),
+        xaxis=dict(title=dict(text="digit"), type="category"),
     )
-    return fig
+    return go.Figure([bars], layout, _validate=False)
 
 
 def explanation_overlay(
@@ -41,22 +43,24 @@ def explanation_overlay(
     The colour scale runs from 0 to the map's largest value; the colour bar says in what unit.
     """
     top = float(heat.max())
-    fig = go.Figure(
-        [
-            go.Heatmap(z=model_input, colorscale="gray", showscale=False, hoverinfo="skip"),
-            go.Heatmap(
-                z=heat,
-                colorscale="Hot",
-                opacity=0.55,
-                zmin=0,
-                zmax=top if top > 0 else 1,
-                hovertemplate=f"row %{{y}}, col %{{x}}: %{{z:.3g}} {unit}<extra></extra>",
-                colorbar=dict(title=dict(text=unit, side="right"), thickness=10),
-            ),
-        ]
+    backdrop = dict(type="heatmap", z=model_input, colorscale="gray", showscale=False, hoverinfo="skip")
+    evidence = dict(
+        type="heatmap",
+        z=heat,
+        colorscale="Hot",
+        opacity=0.55,
+        zmin=0,
+        zmax=top if top > 0 else 1,
+        hovertemplate=f"row %{{y}}, col %{{x}}: %{{z:.3g}} {unit}<extra></extra>",
+        colorbar=dict(title=dict(text=unit, side="right"), thickness=10),
     )
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="rgba(0,0,0,0)")
     hidden = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", **hidden)
-    fig.update_xaxes(**hidden)
-    return fig
+    layout = dict(
+        title=dict(text=title),
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        plot_bgcolor="rgba(0,0,0,0)",
+        xaxis=hidden,
+        yaxis=dict(autorange="reversed", scaleanchor="x", **hidden),
+    )
+    return go.Figure([backdrop, evidence], layout, _validate=False)
