@@ -23,8 +23,10 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 # One person on this machine: .streamlit/config.toml binds 127.0.0.1.
+# `python -m cnnviz serve` warms up (imports, shipped models) before the server listens, then runs
+# `streamlit run app.py` with the options given.
 run: setup
-	$(VENV)/bin/streamlit run app.py
+	$(PY) -m cnnviz serve
 
 # A class on the local network: bind this machine's LAN address (first of `hostname -I`, or
 # SERVE_ADDRESS=...) and name it as the browser address, so links and websocket origin checks
@@ -37,7 +39,7 @@ endif
 SERVE_PORT ?= 8501
 serve: setup
 	@test -n "$(SERVE_ADDRESS)" || { echo "No network address found; run: make serve SERVE_ADDRESS=<this machine's IP>"; exit 2; }
-	$(VENV)/bin/streamlit run app.py --server.address $(SERVE_ADDRESS) --server.port $(SERVE_PORT) \
+	$(PY) -m cnnviz serve --server.address $(SERVE_ADDRESS) --server.port $(SERVE_PORT) \
 		--browser.serverAddress $(SERVE_ADDRESS) --browser.serverPort $(SERVE_PORT)
 
 # Debian packages: headless Chromium for the end-to-end tests, an emoji font for the page icons,

@@ -2,6 +2,7 @@
 
 python -m cnnviz train --model lenet5 --dataset mnist --epochs 3 --device auto --out runs/lenet5
 python -m cnnviz evaluate --model lenet5            # the shipped weights in assets/
+python -m cnnviz serve [streamlit options]         # warm up, then serve the app (what `make run` does)
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--threads", type=int, default=None)
     e.add_argument("--data-dir", default=None)
     e.add_argument("--no-download", action="store_true")
+    sub.add_parser(
+        "serve", help="warm up (imports, shipped models), then run the app's server; other options go to streamlit run"
+    )
     return parser
 
 
@@ -148,9 +152,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(options: list[str]) -> int:
+    """Warm this process up, then hand it to Streamlit: the server reports healthy only once it is warm."""
+    from streamlit.web import cli
+
+    from cnnviz import warmup
+
+    print(f"cnnviz: warmed up in {warmup.warm_up():.1f} s", flush=True)
+    return cli.main(args=["run", str(APP), *options], prog_name="streamlit") or 0
+
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 with a one-line message on bad input)."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"] and not {"-h", "--help"} & set(argv):
+        return cmd_serve(argv[1:])  # everything after "serve" is Streamlit's (--server.port 8502 ...)
     args = _parser().parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -52,7 +52,7 @@ def free_port() -> int:
 
 
 def start_server(port: int, timeout_s: float = SERVER_START_TIMEOUT_S) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run app.py` on `port`; return (process, base URL) once it is healthy.
+    """Start the app's server (`python -m cnnviz serve`) on `port`; return (process, base URL) once it is healthy.
 
     The server leads its own process group and logs to a temporary file (a pipe nobody reads
     would fill up and freeze it); the log is shown when it fails to start.
@@ -60,9 +60,8 @@ def start_server(port: int, timeout_s: float = SERVER_START_TIMEOUT_S) -> tuple[
     cmd = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        "app.py",
+        "cnnviz",
+        "serve",  # as `make run` starts it: warmed up before it reports healthy
         "--server.headless",
         "true",
         "--server.port",

@@ -10,7 +10,7 @@ import streamlit as st
 import torch
 from streamlit.runtime.pages_manager import PagesManager
 
-from cnnviz import data, images, jobs, lessons, models, quiz, sessions, state, weights
+from cnnviz import data, images, jobs, lessons, models, quiz, sessions, state, warmup, weights
 from cnnviz.figures import heatmaps
 from cnnviz.images import escape_markdown
 from cnnviz.jobs import THREADS_PER_JOB
@@ -176,11 +176,13 @@ def route_through_app() -> None:
     legacy multipage app (no setting turns that off): a first visit to /playground runs
     pages/playground.py directly and the sidebar lists the file names. Every page calls this
     first; the rerun goes through app.py, whose st.navigation keeps the same URL and page.
-    Then it counts the visit (``visit_browser``), so every page keeps this browser's models alive.
+    Then it counts the visit (``visit_browser``), so every page keeps this browser's models alive, and
+    makes sure the process is warming up (``cnnviz.warmup``).
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    warmup.in_background()  # a no-op once warm (python -m cnnviz serve warms up before listening)
     visit_browser()
 
 
@@ -250,9 +252,15 @@ def control(widget: Any, label: str, *args: Any, key: str, **kwargs: Any) -> Any
 
 
 def share_panel(page: str, settings: dict[str, Any]) -> None:
-    """The link to this view, and a class link that shows students only the ticked controls."""
+    """The link to this view, and a class link that shows students only the ticked controls.
+
+    Drawn only while open: closed, it costs neither a rerun's work nor its code-block and multiselect
+    widgets, which a first visit would otherwise have to download (the syntax highlighter is 1.5 MB)."""
     base = (st.context.url or "").split("?")[0]
-    with st.sidebar.expander("Share this view", icon=":material/link:"):
+    panel = st.sidebar.expander("Share this view", icon=":material/link:", key=f"share_open_{page}", on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
         st.code(state.link(base, page, settings), language=None, wrap_lines=True)
         names = [f.name for f in state.fields(page)]
         if not names:

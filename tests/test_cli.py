@@ -1,9 +1,11 @@
 """The command line end to end on a tiny subset: train, write weights + card, evaluate them."""
 
+import gc
 import json
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -101,3 +103,27 @@ def test_unknown_model_is_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit) as info:
         main(["train", "--model", "vgg"])
     assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_serve_warms_up_once_and_freezes_what_it_loaded(monkeypatch):
+    from cnnviz import warmup
+
+    monkeypatch.setattr(warmup, "_DONE", threading.Event())
+    assert warmup.warm_up() > 0
+    assert gc.get_freeze_count() > 0  # moved out of the collector's view
+    assert warmup.warm_up() == 0.0  # once per process
+    warmup.in_background()  # done: starts nothing
+    assert not [t for t in threading.enumerate() if t.name == "cnnviz-warm-up"]
+
+
+def test_serve_hands_its_options_to_streamlit(monkeypatch):
+    from streamlit.web import cli
+
+    from cnnviz import warmup
+
+    seen = {}
+    monkeypatch.setattr(warmup, "warm_up", lambda: 0.0)
+    monkeypatch.setattr(cli, "main", lambda args, prog_name: seen.update(args=args) or 0)
+    assert main(["serve", "--server.port", "8765"]) == 0
+    assert seen["args"][0] == "run" and seen["args"][1].endswith("app.py")
+    assert seen["args"][2:] == ["--server.port", "8765"]

@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "cnnviz.figures.transposed",
             "cnnviz.figures.tiles",
             "cnnviz.export",
+            "cnnviz.warmup",  # imports the figures (to warm them up); ui calls it
         },
     ),
     ("ui", {"cnnviz.ui"}),

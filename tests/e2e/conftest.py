@@ -14,7 +14,7 @@ How to write an e2e test (mark it ``@pytest.mark.e2e``)::
         assert errors == []
 
 Fixtures:
-- ``app_url`` (session): base URL of one ``python -m streamlit run app.py`` started for the whole
+- ``app_url`` (session): base URL of one ``python -m cnnviz serve`` (as ``make run``) started for the whole
   session on a free port (environment, so ``CNNVIZ_DATA``, passed through); stopped at the end,
   even when a test fails.
 - ``browser`` (session): headless ``/usr/bin/chromium`` (Playwright cannot download browsers here).

@@ -93,3 +93,15 @@ def test_a_prepared_link_opens_on_a_freshly_started_server(browser):
     finally:
         context.close()
         stop_server(proc)
+
+
+def test_the_share_panel_draws_its_links_only_when_opened(page, app_url):
+    open_playground(page, f"{app_url}/playground?pg_stride=2")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.locator('[data-testid="stCode"]').count() == 0  # closed: nothing drawn, nothing to download
+    wait_for_rerun(page, lambda: sidebar.get_by_text("Share this view").click())
+    links = sidebar.locator('[data-testid="stCode"]')
+    expect(links).to_have_count(2)
+    expect(links.first).to_contain_text("/playground?pg_stride=2")
+    expect(links.nth(1)).to_contain_text("show=")
+    assert page.locator(EXCEPTION).count() == 0

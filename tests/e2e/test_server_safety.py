@@ -116,7 +116,7 @@ def _visit_playground(browser, url: str) -> None:
 @pytest.mark.e2e
 def test_default_server_listens_on_loopback_only_and_connects_nowhere(browser, guard_dir):
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "cnnviz", "serve", "--server.port", str(port)]  # what `make run` starts
     proc = _start(cmd, f"http://127.0.0.1:{port}", guard_dir)
     try:
         _visit_playground(browser, f"http://localhost:{port}")

@@ -1,0 +1,75 @@
+"""Warm a server up before its first visitor: import what the pages use, load the shipped models, run each once.
+
+On a fresh server the first page took about 5.5 s on the project's 2-core machine, over half of it
+importing torch and plotly's colour scales inside the visitor's script run. ``python -m cnnviz serve``
+(what ``make run`` and ``make serve`` start) calls ``warm_up`` before the server listens; under a plain
+``streamlit run app.py`` every page's first call (``ui.route_through_app``) starts it in a background
+thread (``in_background``), so at least the pages after the first are warm. Nothing here touches
+Streamlit: the models it loads are thrown away (loading one takes milliseconds; importing and the
+first forward pass are what cost).
+
+Last, ``gc.freeze()`` moves everything loaded so far (torch, plotly, Streamlit: about a million
+objects) out of the garbage collector's view. A full collection walked all of them, some 100-170 ms
+with the GIL held, and struck at random in the middle of somebody's click.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+
+import numpy as np
+import plotly.io
+from PIL import Image
+
+from cnnviz import activations, conv, data, explain, predict, weights
+from cnnviz.figures import conv as conv_figs
+from cnnviz.figures import network, tiles
+
+LOG = logging.getLogger(__name__)
+_DONE = threading.Event()
+_LOCK = threading.Lock()
+
+
+def warm_up() -> float:
+    """Load and run once what the first page runs would otherwise load (once per process); the seconds it took.
+
+    Best effort: whatever fails here fails again, with its message, on the page that needs it."""
+    with _LOCK:
+        if _DONE.is_set():
+            return 0.0
+        start = time.perf_counter()
+        try:
+            _run_once()
+        except Exception:  # a warm-up never stops the server; the page that needs the part reports it
+            LOG.warning("warm-up stopped early", exc_info=True)
+        gc.collect()
+        gc.freeze()
+        _DONE.set()
+        return time.perf_counter() - start
+
+
+def _run_once() -> None:
+    """One of each kind of work the pages do first: model loading and forward passes, figures, preprocessing."""
+    digits, _ = data.sample_digits()
+    for name in weights.pretrained_names():
+        try:
+            model = weights.load_pretrained(name)
+        except weights.WeightsError:
+            continue  # the page that shows it explains the damage
+        acts = activations.run_model(model, digits[0])
+        first = acts.layers[activations.spatial_layers(acts)[0]]
+        explain.occlusion(digits[0], model, int(acts.prediction))
+        plotly.io.to_json(network.feature_grid(first, "warm-up"))
+        tiles.layer_tiles(first, "warm-up", cols=4)
+    predict.preprocess(Image.fromarray(digits[1]))
+    result = conv.convolve(digits[0].astype(np.float64), np.ones((3, 3)), padding=1)
+    plotly.io.to_json(conv_figs.input_figure(result, conv.window(result, 0)))
+
+
+def in_background() -> None:
+    """Start ``warm_up`` in a daemon thread unless it is done or running (cheap to call on every page run)."""
+    if not _DONE.is_set() and not _LOCK.locked():
+        threading.Thread(target=warm_up, name="cnnviz-warm-up", daemon=True).start()
