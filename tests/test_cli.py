@@ -111,6 +111,7 @@ def test_serve_warms_up_once_and_freezes_what_it_loaded(monkeypatch):
     monkeypatch.setattr(warmup, "_DONE", threading.Event())
     assert warmup.warm_up() > 0
     assert gc.get_freeze_count() > 0  # moved out of the collector's view
+    assert sys.getswitchinterval() == warmup.SWITCH_INTERVAL_S
     assert warmup.warm_up() == 0.0  # once per process
     warmup.in_background()  # done: starts nothing
     assert not [t for t in threading.enumerate() if t.name == "cnnviz-warm-up"]
