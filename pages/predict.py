@@ -111,12 +111,12 @@ def show_predictions(digit: np.ndarray) -> None:
         probs = predict.predict_probs(digit, model)
         top = int(probs.argmax())
         st.markdown(f"**{escape_markdown(label)}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
-        bars, why = st.columns([3, 2])
-        ui.chart(probability_bars(probs, label, height=VOTE_HEIGHT), key=f"bars_{key}", where=bars)
+        bars, why = st.columns(2)
+        bars.container(key=f"bars_{key}").html(probability_bars(probs, label, height=VOTE_HEIGHT))
         heat = explanation.explain(digit, model, top)
         model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()
         figure = explanation_overlay(model_in, heat, f"Where it saw a {top}", explanation.unit, height=VOTE_HEIGHT)
-        ui.chart(figure, key=f"why_{key}", where=why)
+        why.container(key=f"why_{key}").html(figure)
     st.caption(explanation.caption)
 
 

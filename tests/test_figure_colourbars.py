@@ -20,7 +20,6 @@ from cnnviz import activations, conv, data, pooling, predict, progress, train, t
 from cnnviz import layer_table as layer_info
 from cnnviz.figures import conv as conv_figs
 from cnnviz.figures import network, training
-from cnnviz.figures import predict as predict_figs
 from cnnviz.figures import transposed as transposed_figs
 from cnnviz.figures.heatmaps import PROJECTOR_FONT, for_projector
 
@@ -32,11 +31,8 @@ NO_HEATMAP = {  # builders that draw no colour-mapped trace (checked: they reall
     "network.shift_sweep_figure": "curves",
     "training.curves_figure": "curves",
     "training.tiles_figure": "pictures of digits, drawn as an image",
-    "predict.probability_bars": "bars",
 }
-BACKDROPS = {  # builders where one heatmap is a picture under another: only the top one needs a bar
-    "predict.explanation_overlay": "the grey model input is a backdrop under the explanation heatmap",
-}
+BACKDROPS: dict[str, str] = {}  # builders where one heatmap is a picture under another: only the top one needs a bar
 
 
 @pytest.fixture(scope="module")
@@ -117,16 +113,6 @@ def _training(r):
     }
 
 
-def _predict(r):
-    picture = r["acts"].input[0]
-    return {
-        "predict.probability_bars": [predict_figs.probability_bars(r["acts"].probs, "LeNet-5")],
-        "predict.explanation_overlay": [
-            predict_figs.explanation_overlay(picture, picture / picture.max(), "why", "probability drop")
-        ],
-    }
-
-
 def _transposed(r):
     result = conv.conv_transpose(np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([[0.0, 1.0], [2.0, 3.0]]), stride=2)
     step = transposed.scatter_step(result, 1)
@@ -142,7 +128,7 @@ def _transposed(r):
     }
 
 
-CASES = (_conv, _network, _training, _predict, _transposed)
+CASES = (_conv, _network, _training, _transposed)
 
 
 @pytest.fixture(scope="module")

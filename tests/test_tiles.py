@@ -1,13 +1,18 @@
-"""The Every layer view's pictures: one tile per channel, coloured like the plotly heatmaps, a colour bar each."""
+"""The light HTML figures: feature-map tiles (one per channel, coloured like the plotly heatmaps, a colour bar
+each) and the predict page's bars and explanation map."""
 
+import base64
+import io
 from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from PIL import Image
 from plotly.colors import sample_colorscale, unlabel_rgb
 
 from cnnviz import activations, weights
 from cnnviz.figures import palette, tiles
+from cnnviz.figures import predict as predict_figs
 from cnnviz.figures.heatmaps import colour_scale
 
 
@@ -94,3 +99,35 @@ def test_constant_and_blank_maps_still_draw():
     assert len(Elements(tiles.layer_tiles(np.ones((4, 3, 3)), "flat", cols=2)).find("img")) == 4
     with_gap = np.array([[[np.nan, 1.0], [2.0, 3.0]]])
     assert Elements(tiles.layer_tiles(with_gap, "gap", cols=1)).find("img")
+
+
+def test_probability_bars_name_each_digit_and_mark_the_winner():
+    probs = np.array([0.01, 0.02, 0.9, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])
+    block = Elements(predict_figs.probability_bars(probs, "<b>LeNet-5</b> (from x.png)"))
+    slots = block.find("div", "cnnviz-bar-slot")
+    assert [s["title"] for s in slots][:3] == ["digit 0: 1.0%", "digit 1: 2.0%", "digit 2: 90.0%"]
+    bars = block.find("div", "cnnviz-bar")
+    assert "height: 90.0%" in bars[2]["style"] and predict_figs.TOP_COLOUR in bars[2]["style"]
+    assert all(predict_figs.BAR_COLOUR in b["style"] for k, b in enumerate(bars) if k != 2)
+    assert "90%" in block.text and not block.find("b")  # the winner's share written; the title is text
+
+
+def test_the_explanation_map_lies_over_the_digit_with_a_bar_in_its_unit(acts):
+    picture = acts.input[0]
+    heat = np.zeros_like(picture)
+    heat[0, 0], heat[10, 10] = 0.5, 0.25  # the strongest spot, and one halfway up the scale
+    block = Elements(predict_figs.explanation_overlay(picture, heat, "Where it saw a 3", "probability drop"))
+    (image,) = block.find("img")
+    assert image["title"] == "Where it saw a 3: strongest 0.5 probability drop"
+    assert "probability drop" in block.text and "0.5" in block.text
+    ramp = block.find("div", "cnnviz-colourbar-ramp")[0]["style"]
+    assert all(stop in ramp for stop in palette.EVIDENCE_STOPS)
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(image["src"].split(",", 1)[1]))))
+    assert pixels.shape[:2] == picture.shape
+    assert pixels[10, 10, 0] > pixels[10, 10, 2] + 50  # halfway evidence is warm (orange) over the grey digit
+
+
+def test_evidence_stops_are_plotlys_hot():
+    theirs = [unlabel_rgb(c) for c in sample_colorscale("Hot", [k / 10 for k in range(11)])]
+    ours = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in palette.EVIDENCE_STOPS]
+    assert np.abs(np.array(ours) - np.array(theirs)).max() <= 1

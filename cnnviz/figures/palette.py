@@ -53,7 +53,21 @@ MAGNITUDE_STOPS = (
     "#fde725",
 )
 
-STOPS = {PIXELS: PIXELS_STOPS, DIVERGING: DIVERGING_STOPS, MAGNITUDE: MAGNITUDE_STOPS}
+EVIDENCE = "Hot"  # explanation maps over a digit: black (no evidence) through red and yellow to white
+EVIDENCE_STOPS = (  # plotly's Hot sampled at 11 even points
+    "#000000",
+    "#450000",
+    "#8a0000",
+    "#cf0000",
+    "#eb2a00",
+    "#f36900",
+    "#faa800",
+    "#ffd619",
+    "#ffe466",
+    "#fff2b3",
+    "#ffffff",
+)
+STOPS = {PIXELS: PIXELS_STOPS, DIVERGING: DIVERGING_STOPS, MAGNITUDE: MAGNITUDE_STOPS, EVIDENCE: EVIDENCE_STOPS}
 
 
 def ramp(stops: tuple[str, ...], levels: int) -> np.ndarray:

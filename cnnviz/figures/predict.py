@@ -1,66 +1,78 @@
-"""Figures for the predict page: class probabilities as bars and an explanation heatmap over the input.
+"""Figures for the predict page: class probabilities as bars and an explanation map over the input.
 
-Built from plain dicts without validation, like the network figures: st.plotly_chart validates each
-figure once, and these are rebuilt for every model on every pen stroke."""
+Drawn as light HTML blocks like the feature-map tiles (cnnviz.figures.tiles), not plotly: both are
+redrawn for every model on every pen stroke, and four plotly figures took the browser about 190 ms
+of a stroke's 315 ms on the project's 2-core machine. Hovering a bar gives its probability; the map
+is the model's input in grey with the evidence laid over it, and its colour bar names the unit.
+"""
 
 from __future__ import annotations
 
 import html
 
 import numpy as np
-import plotly.graph_objects as go
+
+from cnnviz.figures import palette
+from cnnviz.figures.tiles import GAP_PX, TITLE_PX, colourise, figure_block, format_value, png_data_uri
 
 BAR_COLOUR = "#9ecae1"
 TOP_COLOUR = "#08519c"
+OVERLAY_OPACITY = 0.55  # how much of the evidence colour covers the grey digit
+LABELS_PX = 20  # the digit names under the bars
+BARS_CSS = f"""
+.cnnviz-barchart {{ display: grid; grid-template-columns: 3em minmax(0, 1fr); column-gap: 6px; width: 100%;
+  font-size: 12px; padding-top: 1.2em; box-sizing: border-box; }}
+.cnnviz-bar-axis {{ position: relative; }}
+.cnnviz-bar-axis span {{ position: absolute; right: 0; transform: translateY(50%); white-space: nowrap; }}
+.cnnviz-bar-plot {{ display: flex; align-items: flex-end; gap: 4px; border-left: 1px solid #bbb;
+  border-bottom: 1px solid #bbb; background: repeating-linear-gradient(to top, #eee 0 1px, transparent 1px 25%); }}
+.cnnviz-bar-slot {{ flex: 1 1 0; height: 100%; display: flex; flex-direction: column; justify-content: flex-end;
+  align-items: center; }}
+.cnnviz-bar {{ width: 100%; min-height: 1px; }}
+.cnnviz-bar-labels {{ display: flex; gap: 4px; height: {LABELS_PX}px; align-items: center; }}
+.cnnviz-bar-labels span {{ flex: 1 1 0; text-align: center; }}
+.cnnviz-bar-labels .cnnviz-bar-top {{ font-weight: 700; }}
+"""
 
 
-def probability_bars(probs: np.ndarray, title: str, height: int = 260) -> go.Figure:
-    """The 10 class probabilities, the winning class highlighted, so the margin of the decision shows."""
+def probability_bars(probs: np.ndarray, title: str, height: int = 260) -> str:
+    """The class probabilities, the winning class highlighted and its share written on it, so the margin shows."""
     top = int(np.argmax(probs))
-    colours = [TOP_COLOUR if i == top else BAR_COLOUR for i in range(len(probs))]
-    bars = dict(
-        type="bar",
-        x=[str(i) for i in range(len(probs))],
-        y=probs * 100,
-        marker=dict(color=colours),
-        hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>",
+    slots = "".join(
+        f'<div class="cnnviz-bar-slot" title="digit {i}: {p * 100:.1f}%">'
+        + (f"<span>{p:.0%}</span>" if i == top else "")
+        + f'<div class="cnnviz-bar" style="height: {p * 100:.1f}%; '
+        f'background: {TOP_COLOUR if i == top else BAR_COLOUR}"></div></div>'
+        for i, p in enumerate(probs.tolist())
     )
-    layout = dict(
-        title=dict(text=html.escape(title)),  # a model's label may quote a file name; plotly renders <a> tags
-        height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
-        yaxis=dict(range=[0, 100], title=dict(text="probability (%)")),
-        xaxis=dict(title=dict(text="digit"), type="category"),
+    names = "".join(
+        f'<span class="cnnviz-bar-top">{i}</span>' if i == top else f"<span>{i}</span>" for i in range(len(probs))
     )
-    return go.Figure([bars], layout, _validate=False)
+    ticks = "".join(f'<span style="bottom: {v}%">{v}%</span>' for v in (0, 50, 100))
+    plot_px = max(height - TITLE_PX - LABELS_PX - 18, 40)  # 18: room for the top value above a full bar
+    body = (
+        f'<style>{BARS_CSS}</style><div class="cnnviz-barchart" role="img" aria-label="probability of each digit">'
+        f'<div class="cnnviz-bar-axis">{ticks}</div>'
+        f'<div class="cnnviz-bar-plot" style="height: {plot_px}px">{slots}</div>'
+        f'<div></div><div class="cnnviz-bar-labels">{names}</div></div>'
+    )
+    return figure_block(title, body, None)
 
 
-def explanation_overlay(
-    model_input: np.ndarray, heat: np.ndarray, title: str, unit: str, height: int = 300
-) -> go.Figure:
+def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str, unit: str, height: int = 300) -> str:
     """The model's input in grey with the heatmap laid over it, so evidence is seen on the strokes.
 
     The colour scale runs from 0 to the map's largest value; the colour bar says in what unit.
     """
+    low, high = float(model_input.min()), float(model_input.max())
+    grey = (model_input - low) / (high - low) if high > low else np.zeros_like(model_input, dtype=float)
     top = float(heat.max())
-    backdrop = dict(type="heatmap", z=model_input, colorscale="gray", showscale=False, hoverinfo="skip")
-    evidence = dict(
-        type="heatmap",
-        z=heat,
-        colorscale="Hot",
-        opacity=0.55,
-        zmin=0,
-        zmax=top if top > 0 else 1,
-        hovertemplate=f"row %{{y}}, col %{{x}}: %{{z:.3g}} {unit}<extra></extra>",
-        colorbar=dict(title=dict(text=unit, side="right"), thickness=10),
+    scale = {"colorscale": palette.EVIDENCE, "zmin": 0.0, "zmax": top if top > 0 else 1.0}
+    mixed = (1 - OVERLAY_OPACITY) * 255 * grey[..., None] + OVERLAY_OPACITY * colourise(heat, scale)
+    side = max(height - TITLE_PX, 40)
+    picture = (
+        f'<div class="cnnviz-tiles-grid" style="grid-template-columns: 1fr; width: {side}px; gap: {GAP_PX}px">'
+        f'<img src="{png_data_uri(mixed.round().astype(np.uint8))}" alt="{html.escape(title)}" '
+        f'title="{html.escape(title)}: strongest {format_value(top)} {html.escape(unit)}"></div>'
     )
-    hidden = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    layout = dict(
-        title=dict(text=title),
-        height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
-        plot_bgcolor="rgba(0,0,0,0)",
-        xaxis=hidden,
-        yaxis=dict(autorange="reversed", scaleanchor="x", **hidden),
-    )
-    return go.Figure([backdrop, evidence], layout, _validate=False)
+    return figure_block(title, picture, scale, unit)

@@ -35,8 +35,9 @@ TILE_CSS = f"""
 .cnnviz-row {{ display: grid; height: 22px; }}
 .cnnviz-colourbar {{ display: flex; gap: 4px; flex: none; }}
 .cnnviz-colourbar-ramp {{ width: {BAR_PX}px; }}
-.cnnviz-colourbar-ticks {{ position: relative; font-size: 12px; width: 3.2em; }}
+.cnnviz-colourbar-ticks {{ position: relative; font-size: 12px; width: 2.8em; }}
 .cnnviz-colourbar-ticks span {{ position: absolute; left: 0; transform: translateY(50%); white-space: nowrap; }}
+.cnnviz-colourbar-unit {{ writing-mode: vertical-rl; font-size: 12px; text-align: center; }}
 """
 
 
@@ -66,8 +67,8 @@ def tick_values(scale: dict) -> list[float]:
     return [low, (low + high) / 2, high]
 
 
-def colour_bar_html(scale: dict) -> str:
-    """A vertical gradient from zmin (bottom) to zmax (top) with its values beside it, as tall as its row."""
+def colour_bar_html(scale: dict, unit: str | None = None) -> str:
+    """A vertical gradient from zmin (bottom) to zmax (top) with its values (and unit) beside it, as tall as its row."""
     stops = ", ".join(palette.STOPS[scale["colorscale"]])
     low, high = scale["zmin"], scale["zmax"]
     ticks = "".join(
@@ -78,17 +79,20 @@ def colour_bar_html(scale: dict) -> str:
         f'<div class="cnnviz-colourbar" role="img" '
         f'aria-label="colour bar from {format_value(low)} to {format_value(high)}">'
         f'<div class="cnnviz-colourbar-ramp" style="background: linear-gradient(to top, {stops})"></div>'
-        f'<div class="cnnviz-colourbar-ticks">{ticks}</div></div>'
+        f'<div class="cnnviz-colourbar-ticks">{ticks}</div>'
+        + (f'<div class="cnnviz-colourbar-unit">{html.escape(unit)}</div>' if unit else "")
+        + "</div>"
     )
 
 
-def _figure(title: str, body: str, scale: dict) -> str:
-    """A titled block: the picture, then its colour bar on the right."""
+def figure_block(title: str, body: str, scale: dict | None, unit: str | None = None) -> str:
+    """A titled block: the picture, then its colour bar on the right (when it maps values to colours)."""
+    bar = colour_bar_html(scale, unit) if scale is not None else ""
     return (
         f"<style>{TILE_CSS}</style>"
         f'<div class="cnnviz-tiles" role="figure" aria-label="{html.escape(title)}">'
         f'<div class="cnnviz-tiles-title">{html.escape(title)}</div>'
-        f'<div class="cnnviz-tiles-body">{body}{colour_bar_html(scale)}</div></div>'
+        f'<div class="cnnviz-tiles-body">{body}{bar}</div></div>'
     )
 
 
@@ -116,7 +120,7 @@ def layer_tiles(maps: np.ndarray, title: str, cols: int, height: int = 220, name
         f'<div class="cnnviz-tiles-grid" style="grid-template-columns: repeat({cols}, minmax(0, 1fr)); '
         f'width: {grid_w:.0f}px">{tiles}</div>'
     )
-    return _figure(title, grid, scale)
+    return figure_block(title, grid, scale)
 
 
 def vector_rows(layers: dict[str, np.ndarray], title: str) -> str:
@@ -137,4 +141,4 @@ def vector_rows(layers: dict[str, np.ndarray], title: str) -> str:
             f"<span>{html.escape(name)} ({len(values)})</span>"
             f'<div class="cnnviz-row" style="grid-template-columns: repeat({width}, minmax(0, 1fr))">{cells}</div>'
         )
-    return _figure(title, f'<div class="cnnviz-rows">{"".join(rows)}</div>', scale)
+    return figure_block(title, f'<div class="cnnviz-rows">{"".join(rows)}</div>', scale)

@@ -1,6 +1,5 @@
 """AppTest for the predict page: it renders, samples are predicted by every shipped model, explanations switch."""
 
-import json
 import re
 from pathlib import Path
 
@@ -46,11 +45,10 @@ def test_each_explanation_says_what_it_means_and_has_a_colour_bar(app, method):
     app.radio(key="pred_method").set_value(method).run()
     assert not app.exception and len(predictions(app)) >= 2
     assert any(c.value == explanation.caption for c in app.caption)
-    maps = [json.loads(c.proto.spec) for c in app.get("plotly_chart") if "Where it saw" in c.proto.spec]
+    maps = [h.proto.body for h in app.get("html") if "Where it saw" in h.proto.body]
     assert len(maps) >= 2
-    for spec in maps:
-        overlay = spec["data"][-1]
-        assert overlay.get("showscale", True) and overlay["colorbar"]["title"]["text"] == explanation.unit
+    for body in maps:  # every map has its colour bar, and the bar names the unit
+        assert 'class="cnnviz-colourbar"' in body and f'class="cnnviz-colourbar-unit">{explanation.unit}<' in body
 
 
 def test_a_corrupt_shipped_model_is_reported_and_the_others_still_vote(monkeypatch, tmp_path):
@@ -105,7 +103,7 @@ def test_file_names_are_shown_as_text_never_as_links():
     )
     # Neither a Markdown link nor a bare URL, which GFM would link too (checked in Chromium).
     assert not any(LINK_NAME in text or UNESCAPED_LINK.search(text) or "https://" in text for text in shown_text(at))
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
-    assert not any("<a" in title for title in titles)
+    figures = [h.proto.body for h in at.get("html") if "cnnviz-tiles-title" in h.proto.body]
+    assert figures and not any("<a " in body or "href" in body for body in figures)  # the name is text here
     at.file_uploader(key="pred_upload").set_value((f"{LINK_NAME}.png", b"not a picture", "image/png")).run()
     assert at.error and not any(LINK_NAME in text for text in shown_text(at))
