@@ -2,12 +2,15 @@
 
     python benchmarks/first_visit.py [--repeats 3]
 
-Starts its own Streamlit server and measures in headless Chromium, each visit in a new browser
-context (no cookies, no cached scripts: a student's first look):
-- cold: from the server reporting healthy to the first page (/playground) idle and drawn;
-- warm: every page's first visit on the running server, from navigation to the idle page.
+Starts its own server (as `make run` does) and measures in headless Chromium:
+- fresh server: from the server reporting healthy to its first page (/playground) idle and drawn,
+  in a new browser context;
+- every page's first visit on the running server, from navigation to the idle page, twice: in a new
+  browser context (no cookies, no cached scripts: a browser that never opened the app) and in a new
+  tab of a browser that has used every page before (its scripts cached, a new Streamlit session all
+  the same: the server's answer without the browser's first download of Streamlit and plotly).
 "Idle" is the app's own state: connected, the run over, nothing stale or still loading (widget
-skeletons included). Prints each time against the targets (3 s cold, 1.5 s warm).
+skeletons included). Prints each time against the targets (3 s fresh server, 1.5 s first visit).
 """
 
 from __future__ import annotations
@@ -36,25 +39,26 @@ COLD_TARGET_S, WARM_TARGET_S = 3.0, 1.5
 PAGES = [entry.url_path for entries in SECTIONS.values() for entry in entries]
 
 
-def visit(browser, url: str) -> float:
-    """Seconds from navigation to the idle page in a fresh context."""
-    context = browser.new_context(viewport=VIEWPORT)
+def visit(browser_or_context, url: str) -> float:
+    """Seconds from navigation to the idle page, in a new tab of this context (a browser: a new context)."""
+    fresh = not hasattr(browser_or_context, "browser")
+    context = browser_or_context.new_context(viewport=VIEWPORT) if fresh else browser_or_context
+    page = context.new_page()
     try:
-        page = context.new_page()
         start = time.perf_counter()
         page.goto(url)
         page.locator("h1").first.wait_for()
         wait_for_app(page)
         return time.perf_counter() - start
     finally:
-        context.close()
+        (context if fresh else page).close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="fresh servers for the cold start, visits per page")
     args = parser.parse_args()
-    cold, warm = [], {path: [] for path in PAGES}
+    cold, warm, cached = [], {path: [] for path in PAGES}, {path: [] for path in PAGES}
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         browser.new_page().close()  # Chromium's own start is not the app's
@@ -66,6 +70,12 @@ def main() -> int:
                 cold.append(time.perf_counter() - healthy)
                 for path in PAGES:
                     warm[path].append(visit(browser, f"{url}/{path}"))
+                returning = browser.new_context(viewport=VIEWPORT)
+                for path in PAGES:  # this browser has used the app: its scripts are cached
+                    visit(returning, f"{url}/{path}")
+                for path in PAGES:
+                    cached[path].append(visit(returning, f"{url}/{path}"))
+                returning.close()
             finally:
                 stop_server(proc)
         browser.close()
