@@ -146,6 +146,7 @@ class RunWatcher:
         self.finished = 0
         self.sent_at = 0.0
         self.last_round_trip_s = 0.0  # from the browser's last message to that run's end
+        self.finished_at: list[float] = []  # perf_counter() of each finished run, as its message came
         page.on("websocket", self._on_websocket)
 
     def _on_websocket(self, websocket) -> None:
@@ -164,6 +165,7 @@ class RunWatcher:
         final = msg.script_finished != self._message.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
         if msg.WhichOneof("type") == "script_finished" and final:
             self.finished += 1
+            self.finished_at.append(time.perf_counter())
             self.last_round_trip_s = time.perf_counter() - self.sent_at
 
 

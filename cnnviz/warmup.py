@@ -75,6 +75,18 @@ def _run_once() -> None:
     predict.preprocess(Image.fromarray(digits[1]))
     result = conv.convolve(digits[0].astype(np.float64), np.ones((3, 3)), padding=1)
     plotly.io.to_json(conv_figs.input_figure(result, conv.window(result, 0)))
+    _arrow_table()
+
+
+def _arrow_table() -> None:
+    """A table the way st.dataframe sends one (pandas, then Arrow IPC): its first import took 0.4 s."""
+    import pandas as pd
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(pd.DataFrame({"layer": ["conv1"], "parameters": [320]}))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
 
 
 def in_background() -> None:
