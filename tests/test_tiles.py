@@ -3,6 +3,7 @@ each) and the predict page's bars and explanation map."""
 
 import base64
 import io
+import re
 from html.parser import HTMLParser
 
 import numpy as np
@@ -52,16 +53,27 @@ def test_colours_equal_plotlys_for_the_same_scale(scale):
 
 def test_a_layer_becomes_one_tile_per_channel_with_its_range(acts):
     maps = acts.layers["conv1"]
-    block = Elements(tiles.layer_tiles(maps, "conv1: 6 maps of 28×28", cols=3))
-    images = block.find("img")
-    assert len(images) == len(maps) == 6
-    for k, image in enumerate(images):
-        assert image["src"].startswith("data:image/png;base64,")
+    markup = tiles.layer_tiles(maps, "conv1: 6 maps of 28×28", cols=3)
+    block = Elements(markup)
+    cells = block.find("i")
+    assert len(cells) == len(maps) == 6
+    for k, cell in enumerate(cells):
         low, high = tiles.format_value(maps[k].min()), tiles.format_value(maps[k].max())
-        assert image["title"] == f"channel {k}: {low} to {high}"
+        assert cell["title"] == f"channel {k}: {low} to {high}" and cell["role"] == "img"
+    assert [c["style"] for c in cells[:4]] == [  # each shows its cell of the layer's one picture (3 by 2)
+        "background-position: 0.0000% 0.0000%",
+        "background-position: 50.0000% 0.0000%",
+        "background-position: 100.0000% 0.0000%",
+        "background-position: 0.0000% 100.0000%",
+    ]
     assert "conv1: 6 maps of 28×28" in block.text
     grid = block.find("div", "cnnviz-tiles-grid")[0]
     assert "repeat(3," in grid["style"]
+    sheet = re.search(r"url\(data:image/png;base64,([^)]+)\)", markup).group(1)
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(sheet))))
+    assert picture.shape == (2 * 28, 3 * 28, 3)  # one cell per channel, as small as the maps
+    scale = colour_scale(maps, palette.MAGNITUDE)
+    assert np.array_equal(picture[28:56, 28:56], tiles.colourise(maps[4], scale))  # channel 4: row 1, column 1
 
 
 def test_every_picture_has_a_colour_bar_with_its_values(acts):
@@ -91,14 +103,14 @@ def test_vector_rows_keep_each_units_value_on_hover(acts):
 def test_titles_and_names_are_text_not_markup():
     block = tiles.layer_tiles(np.zeros((1, 2, 2)), "<script>alert(1)</script>", cols=1, names=['"><img src=x>'])
     parsed = Elements(block)
-    assert not parsed.find("script") and len(parsed.find("img")) == 1
+    assert not parsed.find("script") and len(parsed.find("i")) == 1 and not parsed.find("img")
     assert "&lt;script&gt;" in block
 
 
 def test_constant_and_blank_maps_still_draw():
-    assert len(Elements(tiles.layer_tiles(np.ones((4, 3, 3)), "flat", cols=2)).find("img")) == 4
+    assert len(Elements(tiles.layer_tiles(np.ones((4, 3, 3)), "flat", cols=2)).find("i")) == 4
     with_gap = np.array([[[np.nan, 1.0], [2.0, 3.0]]])
-    assert Elements(tiles.layer_tiles(with_gap, "gap", cols=1)).find("img")
+    assert Elements(tiles.layer_tiles(with_gap, "gap", cols=1)).find("i")
 
 
 def test_probability_bars_name_each_digit_and_mark_the_winner():

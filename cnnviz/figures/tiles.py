@@ -2,7 +2,8 @@
 
 Plotly draws every heatmap with axes, a colour bar and a hover layer; the Every layer view redrew about
 ten of them per shift of the image, which took the browser over 300 ms on the project's 2-core machine.
-Here each channel is a PNG as small as the map itself (the browser enlarges it pixel by pixel), coloured
+Here each layer is one PNG sheet with a cell per channel, as small as the maps themselves (the browser
+enlarges it pixel by pixel), coloured
 exactly like the plotly heatmaps, and the colour bar is a CSS gradient with its values. Hovering a tile
 names its channel and range; the values cell by cell are in the close-up view (plotly, with hover).
 """
@@ -10,6 +11,7 @@ names its channel and range; the values cell by cell are in the close-up view (p
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 
@@ -17,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from cnnviz.figures import palette
-from cnnviz.figures.heatmaps import colour_scale
+from cnnviz.figures.heatmaps import colour_scale, tile
 
 LEVELS = 256  # colour steps between the two ends of a scale
 TITLE_PX = 24  # the title line above the tiles (px)
@@ -30,6 +32,7 @@ TILE_CSS = f"""
 .cnnviz-tiles-body {{ display: flex; gap: 8px; align-items: stretch; }}
 .cnnviz-tiles-grid {{ display: grid; gap: {GAP_PX}px; flex: 0 1 auto; min-width: 0; align-content: start; }}
 .cnnviz-tiles-grid img {{ width: 100%; height: auto; display: block; image-rendering: pixelated; }}
+.cnnviz-tiles-grid i {{ display: block; width: 100%; background-repeat: no-repeat; image-rendering: pixelated; }}
 .cnnviz-rows {{ display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 4px 8px; align-items: center;
   flex: 1 1 auto; min-width: 0; font-size: 12px; }}
 .cnnviz-row {{ display: grid; height: 22px; }}
@@ -101,26 +104,39 @@ def layer_tiles(maps: np.ndarray, title: str, cols: int, height: int = 220, name
 
     Colours follow the plotly grids (colour_scale: diverging around zero when a value is negative,
     viridis otherwise); hovering a tile gives its name (``channel k`` unless ``names`` are given) and
-    its smallest and largest value.
+    its smallest and largest value. All tiles come from one PNG sheet, each showing its part of it:
+    one encoding per layer, not one per channel (a shift redraws some 300 tiles).
     """
     n, h, w = maps.shape
     rows = -(-n // cols)
     scale = colour_scale(maps, palette.MAGNITUDE)
     grid_px = max(height - TITLE_PX, 40)
     tile_w = max((grid_px - GAP_PX * (rows - 1)) / rows * w / h, 4)
-    pictures = colourise(maps, scale)
+    sheet = png_data_uri(tile(colourise(maps, scale), cols, gap=0, fill=255).astype(np.uint8))
+    sheet_class = "cnnviz-sheet-" + hashlib.sha1(sheet.encode("ascii")).hexdigest()[:12]
     names = names or [f"channel {k}" for k in range(n)]
     tiles = "".join(
-        f'<img src="{png_data_uri(pictures[k])}" alt="{html.escape(names[k])}" title="{html.escape(names[k])}: '
-        f'{format_value(np.nanmin(maps[k]))} to {format_value(np.nanmax(maps[k]))}">'
+        f'<i role="img" aria-label="{html.escape(names[k])}" title="{html.escape(names[k])}: '
+        f'{format_value(np.nanmin(maps[k]))} to {format_value(np.nanmax(maps[k]))}" '
+        f'style="background-position: {_percent(k % cols, cols)} {_percent(k // cols, rows)}"></i>'
         for k in range(n)
     )
     grid_w = cols * tile_w + GAP_PX * (cols - 1)
     grid = (
-        f'<div class="cnnviz-tiles-grid" style="grid-template-columns: repeat({cols}, minmax(0, 1fr)); '
+        f".{sheet_class} i {{ background-image: url({sheet}); background-size: {cols * 100}% {rows * 100}%; "
+        f"aspect-ratio: {w} / {h}; }}"
+    )
+    grid = (
+        f"<style>{grid}</style>"
+        f'<div class="cnnviz-tiles-grid {sheet_class}" style="grid-template-columns: repeat({cols}, minmax(0, 1fr)); '
         f'width: {grid_w:.0f}px">{tiles}</div>'
     )
     return figure_block(title, grid, scale)
+
+
+def _percent(index: int, count: int) -> str:
+    """The CSS background position of tile ``index`` of ``count`` along one side of its sheet."""
+    return f"{100 * index / (count - 1):.4f}%" if count > 1 else "0%"
 
 
 def vector_rows(layers: dict[str, np.ndarray], title: str) -> str:

@@ -49,7 +49,7 @@ def test_every_layer_in_order(app):
     grids = [t for t in titles if " maps of " in t]
     assert [t.split(":")[0] for t in grids] == ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2"]
     assert grids[0] == "conv1: 32 maps of 28×28"
-    assert pictures(app)[grids[0]].count("<img ") == 32
+    assert pictures(app)[grids[0]].count('role="img" aria-label="channel') == 32
     assert any(t.startswith("Fully connected layers") for t in titles)
     assert "What the model sees (28×28)" in titles
     assert not charts(app)  # the view redraws on every shift: pictures, no plotly figure
