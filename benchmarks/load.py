@@ -42,6 +42,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from cnnviz.browser import CHROMIUM, CHROMIUM_ARGS, EXCEPTION, free_port, start_server, stop_server  # noqa: E402
 
 ACTION_TIMEOUT_S = 30.0
+TRAINING = "train_size=60000&train_epochs=10"  # minutes of work: the two run through the whole measurement
 OPEN_TIMEOUT_S = 180.0
 IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -152,7 +153,7 @@ async def trainer(browser, url: str, errors: list):
     context = await browser.new_context()
     page = await context.new_page()
     try:
-        await page.goto(f"{url}/train?train_size=10000&train_epochs=5", timeout=120_000)
+        await page.goto(f"{url}/train?{TRAINING}", timeout=120_000)
         await page.get_by_role("button", name="Start training").click(timeout=120_000)
     except Exception as exc:
         errors.append(f"training: {type(exc).__name__}: {str(exc).splitlines()[0]}")

@@ -22,6 +22,12 @@ def run(model_key: str, model_id: int, image: np.ndarray, _model) -> activations
     return activations.run_model(_model, image)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def pictures(model_key: str, model_id: int, image: np.ndarray, _acts: activations.Activations) -> dict[str, str]:
+    """The Every layer view's pictures of one forward pass (per model and image, like the pass itself)."""
+    return tiles.network_pictures(_acts, GRID_HEIGHT)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def uploaded_digit(data: bytes) -> np.ndarray:
     """The MNIST-style 28x28 digit of an upload, preprocessed once per file."""
@@ -90,19 +96,12 @@ with seen:
     moved = activations.transform_image(image, dx, dy, degrees)
 
 acts = run(model_key, id(model), moved, model)
+drawn = pictures(model_key, id(model), moved, acts)
 still = run(model_key, id(model), image, model)
 target = still.prediction if true_label is None else true_label  # the class the sweep follows
 classes = model.classes
 with verdict:
-    st.container(key="fm_input").html(
-        tiles.layer_tiles(
-            acts.input.mean(0)[None],
-            f"What the model sees ({model.input_size}×{model.input_size})",
-            cols=1,
-            height=180,
-            names=["the model's input"],
-        )
-    )
+    st.container(key="fm_input").html(drawn[tiles.INPUT])
     st.metric("Prediction", f"{classes[acts.prediction]} ({acts.probs.max():.1%})")
     st.caption("Uploaded: no true label." if true_label is None else f"True label: {classes[true_label]}")
     if (dx, dy, degrees) != (0, 0, 0):
@@ -151,17 +150,13 @@ def every_layer() -> None:
     """Each spatial layer as a grid of channel pictures (light to redraw), then the fully connected layers."""
     for start in range(0, len(spatial), 2):
         for column, name in zip(st.columns(2), spatial[start : start + 2]):
-            maps = acts.layers[name]
-            title = f"{name}: {maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}"
-            block = tiles.layer_tiles(maps, title, figs.grid_columns(len(maps)), height=GRID_HEIGHT)
-            column.container(key=f"fm_grid_{name}").html(block)
+            column.container(key=f"fm_grid_{name}").html(drawn[name])
     st.caption(
         "Each tile is one channel; hover a tile for its range (the channel close-up shows every value). "
         "Blue–red maps can go negative (conv, batch norm); after ReLU everything is ≥ 0. "
         "`flatten` just lines the last maps up."
     )
-    flat = {name: value for name, value in acts.layers.items() if value.ndim == 1 and name != "flatten"}
-    st.container(key="fm_vectors").html(tiles.vector_rows(flat, "Fully connected layers (one row each, unit by unit)"))
+    st.container(key="fm_vectors").html(drawn[tiles.FLAT])
 
 
 @st.fragment

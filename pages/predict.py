@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import explain, predict, ui
-from cnnviz.figures.predict import explanation_overlay, probability_bars
+from cnnviz.figures import predict as figs
 from cnnviz.images import ImageInputError, escape_markdown, load_image
 from cnnviz.weights import WeightsError
 
@@ -84,6 +84,12 @@ def predict_panel():
     st.caption(" · ".join(f"{step.title}: {step.caption}" for step in prepared.steps))
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def vote(model_key: str, model_id: int, label: str, digit: np.ndarray, method: str, _model) -> tuple:
+    """One model's vote, drawn; cached: a class looking at the same sample digits computes each once."""
+    return figs.vote(digit, _model, explain.EXPLANATIONS[method], label, VOTE_HEIGHT)
+
+
 EXPLAIN_HELP = "  \n".join(f"**{e.title}**: {e.caption}" for e in explain.EXPLANATIONS.values())
 
 
@@ -108,15 +114,11 @@ def show_predictions(digit: np.ndarray) -> None:
         except WeightsError as exc:
             st.error(escape_markdown(f"{label} could not be loaded: {exc}"))
             continue
-        probs = predict.predict_probs(digit, model)
-        top = int(probs.argmax())
-        st.markdown(f"**{escape_markdown(label)}** — Prediction: {top} ({probs[top] * 100:.1f}%)")
+        top, prob, bars_html, map_html = vote(key, id(model), label, digit, method, model)
+        st.markdown(f"**{escape_markdown(label)}** — Prediction: {top} ({prob * 100:.1f}%)")
         bars, why = st.columns(2)
-        bars.container(key=f"bars_{key}").html(probability_bars(probs, label, height=VOTE_HEIGHT))
-        heat = explanation.explain(digit, model, top)
-        model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()
-        figure = explanation_overlay(model_in, heat, f"Where it saw a {top}", explanation.unit, height=VOTE_HEIGHT)
-        why.container(key=f"why_{key}").html(figure)
+        bars.container(key=f"bars_{key}").html(bars_html)
+        why.container(key=f"why_{key}").html(map_html)
     st.caption(explanation.caption)
 
 

@@ -143,3 +143,14 @@ def test_evidence_stops_are_plotlys_hot():
     theirs = [unlabel_rgb(c) for c in sample_colorscale("Hot", [k / 10 for k in range(11)])]
     ours = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in palette.EVIDENCE_STOPS]
     assert np.abs(np.array(ours) - np.array(theirs)).max() <= 1
+
+
+def test_a_vote_is_the_models_own_prediction_drawn():
+    from cnnviz import explain, predict
+
+    model = weights.load_pretrained("lenet5")
+    digit = activations.sample_image(7, 0)
+    top, prob, bars, evidence = predict_figs.vote(digit, model, explain.EXPLANATIONS["occlusion"], "LeNet-5", 220)
+    probs = predict.predict_probs(digit, model)
+    assert top == int(probs.argmax()) == 7 and prob == pytest.approx(float(probs.max()))
+    assert "LeNet-5" in Elements(bars).text and f"Where it saw a {top}" in Elements(evidence).text

@@ -12,6 +12,7 @@ import html
 
 import numpy as np
 
+from cnnviz import explain, predict
 from cnnviz.figures import palette
 from cnnviz.figures.tiles import GAP_PX, TITLE_PX, colourise, figure_block, format_value, png_data_uri
 
@@ -76,3 +77,18 @@ def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str, u
         f'title="{html.escape(title)}: strongest {format_value(top)} {html.escape(unit)}"></div>'
     )
     return figure_block(title, picture, scale, unit)
+
+
+def vote(
+    digit: np.ndarray, model, explanation: explain.Explanation, label: str, height: int
+) -> tuple[int, float, str, str]:
+    """A model's vote on an MNIST-style digit, drawn: (top class, its probability, bars HTML, map HTML).
+
+    The same for every session that shows this digit to this model, so a page can cache it."""
+    probs = predict.predict_probs(digit, model)
+    top = int(probs.argmax())
+    heat = explanation.explain(digit, model, top)
+    model_in = predict.model_input(digit, model)[0, 0].cpu().numpy()
+    bars = probability_bars(probs, label, height=height)
+    evidence = explanation_overlay(model_in, heat, f"Where it saw a {top}", explanation.unit, height=height)
+    return top, float(probs[top]), bars, evidence

@@ -18,8 +18,10 @@ import io
 import numpy as np
 from PIL import Image
 
+from cnnviz import activations
 from cnnviz.figures import palette
 from cnnviz.figures.heatmaps import colour_scale, tile
+from cnnviz.figures.network import grid_columns
 
 LEVELS = 256  # colour steps between the two ends of a scale
 TITLE_PX = 24  # the title line above the tiles (px)
@@ -158,3 +160,24 @@ def vector_rows(layers: dict[str, np.ndarray], title: str) -> str:
             f'<div class="cnnviz-row" style="grid-template-columns: repeat({width}, minmax(0, 1fr))">{cells}</div>'
         )
     return figure_block(title, f'<div class="cnnviz-rows">{"".join(rows)}</div>', scale)
+
+
+INPUT, FLAT = "input", "fully connected"  # network_pictures' keys besides the layer names
+
+
+def network_pictures(acts: activations.Activations, height: int) -> dict[str, str]:
+    """Every picture of the Every layer view for one forward pass: the model's input, each spatial
+    layer's tiles by layer name, and the fully connected rows."""
+    size = acts.input.shape[-1]
+    drawn = {
+        INPUT: layer_tiles(
+            acts.input.mean(0)[None], f"What the model sees ({size}×{size})", 1, 180, ["the model's input"]
+        )
+    }
+    for name in activations.spatial_layers(acts):
+        maps = acts.layers[name]
+        title = f"{name}: {maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}"
+        drawn[name] = layer_tiles(maps, title, grid_columns(len(maps)), height=height)
+    flat = {name: v for name, v in acts.layers.items() if v.ndim == 1 and name != "flatten"}
+    drawn[FLAT] = vector_rows(flat, "Fully connected layers (one row each, unit by unit)")
+    return drawn
