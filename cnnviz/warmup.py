@@ -8,6 +8,9 @@ thread (``in_background``), so at least the pages after the first are warm. Noth
 Streamlit: the models it loads are thrown away (loading one takes milliseconds; importing and the
 first forward pass are what cost).
 
+It also starts the fork server that training processes come from (``cnnviz.worker.prepare``, at the
+trainings' low priority), so the first training need not wait for its imports.
+
 Last, ``gc.freeze()`` moves everything loaded so far (torch, plotly, Streamlit: about a million
 objects) out of the garbage collector's view. A full collection walked all of them, some 100-170 ms
 with the GIL held, and struck at random in the middle of somebody's click. And the GIL is handed
@@ -23,10 +26,12 @@ import threading
 import time
 
 import numpy as np
+import pandas as pd  # here, not in the background warm-up: see _arrow_table
 import plotly.io
+import pyarrow as pa
 from PIL import Image
 
-from cnnviz import activations, conv, data, explain, predict, weights
+from cnnviz import activations, conv, data, explain, jobs, predict, weights, worker
 from cnnviz.figures import conv as conv_figs
 from cnnviz.figures import network, tiles
 
@@ -61,6 +66,7 @@ def warm_up() -> float:
 
 def _run_once() -> None:
     """One of each kind of work the pages do first: model loading and forward passes, figures, preprocessing."""
+    worker.prepare(jobs.background_nice())  # its imports run beside the rest, in their own process
     digits, _ = data.sample_digits()
     for name in weights.pretrained_names():
         try:
@@ -79,10 +85,11 @@ def _run_once() -> None:
 
 
 def _arrow_table() -> None:
-    """A table the way st.dataframe sends one (pandas, then Arrow IPC): its first import took 0.4 s."""
-    import pandas as pd
-    import pyarrow as pa
+    """A table the way st.dataframe sends one (pandas, then Arrow IPC).
 
+    Both are imported with this module (0.4 s, once per process), not by the background warm-up:
+    plotly takes pandas from sys.modules when it is there, and a page's figure built while another
+    thread was still importing pandas failed ("partially initialized module 'pandas'")."""
     table = pa.Table.from_pandas(pd.DataFrame({"layer": ["conv1"], "parameters": [320]}))
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
