@@ -1,12 +1,13 @@
 """Two trainings at once, and a third user meanwhile: do both progress, and does the third user still
 get answers within 1 s?
 
-Everything runs in ONE process, as on the Streamlit server: the two trainings are cnnviz.jobs worker
-threads started through the server-wide registry; their two watchers poll once a second the way the
-train page's fragment does (touch the job, read its progress, build the curves, tiles and filter
-figures); the third user changes widgets on the convolution playground, a real page script run by
-AppTest in this process, so it competes for the same cores and the same GIL. Its times are measured
-around the whole AppTest run, an upper bound of the server's own work.
+As on the Streamlit server: the two trainings are cnnviz.jobs jobs started through the server-wide
+registry (each drives its own training process); their two watchers poll once a second in this
+process the way the train page's fragment does (touch the job, read its progress, build the curves,
+tiles and filter figures); the third user changes widgets on the convolution playground, a real page
+script run by AppTest in this process, so it competes with the watchers for the GIL and with the
+training processes for the cores. Its times are measured around the whole AppTest run, an upper
+bound of the server's own work.
 Run: python benchmarks/concurrency.py [--train-size 5000] [--epochs 2]
 """
 
@@ -60,7 +61,7 @@ def third_user(at: AppTest, rounds: int) -> list[float]:
     """Wall seconds of playground reruns after a widget change (the convolution's stride)."""
     times = []
     for i in range(rounds):
-        at.number_input(key="stride").set_value(1 + (len(times) + i) % 3)
+        at.number_input(key="pg_stride").set_value(1 + (len(times) + i) % 3)
         started = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - started)

@@ -1,28 +1,27 @@
-"""Training off the script thread: one worker per browser, polled by the page.
+"""Training off the script thread: one job per browser, polled by the page.
 
-A ``TrainingJob`` runs ``cnnviz.train.train`` in a daemon thread and keeps a lock-protected record of
-its progress; the page reads copies of it (``progress()``) and the worker never touches Streamlit.
-Pause means the worker stops pulling records from the engine's generator; stop sets the Event the
-engine checks before every step, so at most the step in flight finishes.
+A ``TrainingJob`` drives a ``cnnviz.worker.TrainingProcess`` (the engine in a child process, so its
+Python never holds the server's GIL) from a daemon thread, and keeps a lock-protected record of its
+progress; the page reads copies of it (``progress()``) and neither the thread nor the process touches
+Streamlit. Pause means the thread stops asking the process for records; stop sets the Event it checks
+before every request, so at most the step in flight finishes.
 
-Pace: before each pull from the engine the worker waits at a ``cnnviz.gate.StepGate`` (always open
-unless a test holds it), and the heartbeat reads an injectable ``clock``, so tests set the pace.
+Pace: before each request the thread waits at a ``cnnviz.gate.StepGate`` (always open unless a test
+holds it), and the heartbeat reads an injectable ``clock``, so tests set the pace.
 
 Lifetime: a job outlives the Streamlit session that started it (a reload must not stop it; the
 browser's entry in ``cnnviz.sessions`` keeps it), but stops itself when nobody has looked at it
 (``touch()``: the Train page's polling, or any page run of that browser) for ``UNWATCHED_S``
 seconds, even when paused. The registry caps the trainings running on the server at ``MAX_JOBS``.
 
-Threads: ``torch.set_num_threads`` is process-wide, so every worker sets the same deliberate value,
-``THREADS_PER_JOB`` = cores // ``MAX_JOBS`` (1 on a 2-core machine). Two trainings then get a core
-each instead of four OpenMP threads fighting over two cores (spinning OpenMP workers made each step
-several times slower when oversubscribed), and the web server's threads still get CPU time.
+CPU: each training process runs ``THREADS_PER_JOB`` = cores // ``MAX_JOBS`` torch threads (1 on a
+2-core machine), at ``NICE`` below the server: two trainings get a core each instead of OpenMP
+threads fighting over two cores, and the web server's threads go first.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 import uuid
@@ -30,16 +29,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import torch
-
 from cnnviz.advice import explain_failure
 from cnnviz.card import build_card
 from cnnviz.data import DATASETS, Split
 from cnnviz.gate import StepGate
 from cnnviz.models import MODELS, LayeredCNN
-from cnnviz.progress import Progress, Recorder
-from cnnviz.train import StepRecord, TrainConfig, make_model, resolve_device, train
+from cnnviz.progress import Progress, steps_in, take, watch_indices
+from cnnviz.train import TrainConfig, make_model, resolve_device
 from cnnviz.weights import weights_to_bytes
+from cnnviz.worker import CURVES, TrainingFailed, TrainingProcess
 
 MAX_JOBS = int(os.environ.get("CNNVIZ_MAX_TRAININGS", "2"))
 THREADS_PER_JOB = max(1, (os.cpu_count() or 1) // max(1, MAX_JOBS))
@@ -53,7 +51,7 @@ class TrainingBusyError(RuntimeError):
 
 
 class TrainingJob:
-    """One training run in its own thread; the page polls progress() and calls pause/resume/stop."""
+    """One training run in its own process, driven by a thread; the page polls progress(), calls pause/resume/stop."""
 
     def __init__(
         self,
@@ -73,23 +71,25 @@ class TrainingJob:
         self.model: LayeredCNN = make_model(config)
         self.threads, self.heartbeat_timeout, self._on_exit = threads, heartbeat_timeout, on_exit
         self.train_size = min(len(train_split), config.train_size or len(train_split))
-        self._train_split: Split | None = train_split
-        self._recorder = Recorder(self.model, config, self.train_size, test_split, snapshot_every)
-        self.watch = self._recorder.watch
+        self._splits: tuple[Split, Split] | None = (train_split, test_split)
+        self._snapshot_every = snapshot_every
+        self._process: TrainingProcess | None = None
+        self.pid: int | None = None  # the training process's, once it runs
+        self.watch = take(test_split, watch_indices(test_split.labels, len(test_split.info.classes)))
         self._lock = threading.Lock()
         self._stop, self._resume = threading.Event(), threading.Event()
         self._resume.set()
         self._stop_reason = "Stopped."
         self._gate, self._clock = gate or StepGate(), clock
         self._last_seen = clock()
-        self._progress = Progress("idle", config, self._recorder.total_steps)
+        self._progress = Progress("idle", config, steps_in(config, self.train_size))
         self._started, self._paused_s, self._weights = 0.0, 0.0, b""
         self._paused_from: float | None = None
         self._thread = threading.Thread(target=self._run, name=f"cnnviz-train-{self.id}", daemon=True)
 
     # --- control (any thread) ---
     def start(self) -> TrainingJob:
-        """Start the worker thread."""
+        """Start the thread that drives the training process."""
         self._update(status="running")
         self._thread.start()
         return self
@@ -164,47 +164,54 @@ class TrainingJob:
             self._weights = weights_to_bytes(self.model, self.card())
         return self._weights
 
-    # --- worker thread ---
+    # --- the driving thread ---
     def _update(self, **changes: Any) -> None:
         with self._lock:
+            self._progress = replace(self._progress, **changes)
+
+    def _add(self, changes: dict[str, Any]) -> None:
+        """A process's changes: its curves come as the points added since the last ones."""
+        with self._lock:
+            for curve in CURVES:
+                if curve in changes:
+                    changes[curve] = getattr(self._progress, curve) + tuple(changes[curve])
             self._progress = replace(self._progress, **changes)
 
     def _active_seconds(self) -> float:
         return time.perf_counter() - self._started - self._paused_s if self._started else 0.0
 
     def _run(self) -> None:
-        torch.set_num_threads(self.threads)
-        _background_priority()
         try:
             self._train()
             if self._stop.is_set():
                 self._update(status="stopped", message=self._stop_reason)
             else:
-                self._update(status="finished", result=self._recorder.result(), eta=0.0)
+                self._update(status="finished", eta=0.0)
+        except TrainingFailed as exc:  # already a sentence a student can act on
+            self._update(status="failed", message=str(exc))
         except Exception as exc:  # the page shows any failure as a message, never a traceback
             self._update(status="failed", message=explain_failure(exc, self.config))
         finally:
-            self.model.cpu().eval()
-            self._train_split = None
-            self._recorder.drop_data()
+            self.model.eval()
+            self._splits = None
             if self._on_exit is not None:
                 self._on_exit(self)
 
     def _train(self) -> None:
         self._started = time.perf_counter()
-        self._update(**self._recorder.start())
-        records = train(self.config, self.model, self._train_split, self._recorder.curve_split, self._stop)
+        process = TrainingProcess(self.config, *self._splits, self._snapshot_every, self.threads, background_nice())
+        self._process, self.pid = process, process.pid
         try:
+            self._add(process.start())
             while self._gate.pass_when(self._may_step, poll_s=0.25):
-                record = next(records, None)
-                if record is None:
-                    return
-                if isinstance(record, StepRecord):
-                    self._update(**self._recorder.step(record, self._active_seconds))
-                else:
-                    self._update(**self._recorder.epoch(record))
+                changes = process.step(self._started, self._paused_s)
+                if changes is None:
+                    self._add(process.result())
+                    break
+                self._add(changes)
+            process.weights_into(self.model)  # finished or stopped: the model as far as it got
         finally:
-            records.close()
+            process.close()
 
     def _may_step(self) -> bool | None:
         """True to take the next step, None to wait (paused), False to stop (asked to, or nobody watches)."""
@@ -230,18 +237,14 @@ class TrainingJob:
         return self.heartbeat_timeout is not None and self._clock() - self._last_seen > self.heartbeat_timeout
 
 
+def background_nice() -> int:
+    """The priority trainings run at: NICE below the server's (Linux's range ends at 19)."""
+    return min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICE) if hasattr(os, "getpriority") else NICE
+
+
 def duration_text(seconds: float) -> str:
     """'20 s' or '5 minutes': how long, in words a student reads at a glance."""
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
-
-
-def _background_priority() -> None:
-    """Let people's clicks go first: lower this worker thread's OS priority (per thread on Linux only)."""
-    if sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + NICE)
-        except OSError:
-            pass  # not allowed here: train at normal priority
 
 
 class JobRegistry:

@@ -3,7 +3,7 @@
 A ``Recorder`` turns the engine's stream of StepRecord / EpochRecord into Progress fields: the train and
 test curves, the watched test images' predictions and the conv1 filters now and then, and at the end
 the finished model measured on the whole test set (``Result``). It holds no thread and no lock;
-``cnnviz.jobs`` runs it off the script thread and publishes what it returns.
+``cnnviz.worker`` runs it in the training process and ``cnnviz.jobs`` publishes what it returns.
 """
 
 from __future__ import annotations
@@ -90,6 +90,11 @@ def watch_indices(labels: torch.Tensor, classes: int) -> np.ndarray:
     return np.array([int(np.argmax(labels_np == c)) for c in range(classes) if (labels_np == c).any()])
 
 
+def steps_in(config: TrainConfig, train_size: int) -> int:
+    """How many optimisation steps a run of this config on train_size images takes."""
+    return math.ceil(train_size / config.batch_size) * config.epochs
+
+
 def take(split: Split, idx: np.ndarray | torch.Tensor) -> Split:
     """A split of the given rows (same dataset info)."""
     idx = torch.as_tensor(idx)
@@ -117,7 +122,7 @@ def measure(model: LayeredCNN, split: Split, wrong_shown: int = WRONG_SHOWN) -> 
 
 
 class Recorder:
-    """Curves, snapshots and the final result of one run, as Progress fields (worker thread only)."""
+    """Curves, snapshots and the final result of one run, as Progress fields (in the training process)."""
 
     def __init__(
         self, model: LayeredCNN, config: TrainConfig, train_size: int, test_split: Split, snapshot_every: int | None
@@ -126,9 +131,8 @@ class Recorder:
         self.test_split: Split | None = test_split
         self.curve_split: Split | None = test_split.subset(CURVE_SIZE, seed=0)
         self.watch = take(test_split, watch_indices(test_split.labels, len(test_split.info.classes)))
-        steps_per_epoch = math.ceil(train_size / config.batch_size)
-        self.total_steps = steps_per_epoch * config.epochs
-        self.snapshot_every = snapshot_every or max(1, steps_per_epoch // 8)
+        self.total_steps = steps_in(config, train_size)
+        self.snapshot_every = snapshot_every or max(1, self.total_steps // config.epochs // 8)
         self.steps_done = 0
         self._train: list[CurvePoint] = []
         self._test: list[CurvePoint] = []
@@ -168,10 +172,6 @@ class Recorder:
     def result(self) -> Result:
         """The finished model on the whole test set."""
         return measure(self.model, self.test_split)
-
-    def drop_data(self) -> None:
-        """Let the test images go once the run is over (the watched ones stay for the page)."""
-        self.test_split = self.curve_split = None
 
     def _snapshot(self, x: float, with_test_point: bool = False) -> dict[str, Any]:
         """Predictions on the watched images, conv1 filters and (optionally) a test-curve point."""

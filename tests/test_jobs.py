@@ -2,6 +2,7 @@
 
 import gc
 import os
+import signal
 import sys
 import threading
 import weakref
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnviz import jobs
+from cnnviz import forks, jobs
 from cnnviz.gate import StepGate
 from cnnviz.progress import WRONG_SHOWN
 from cnnviz.train import TrainConfig, resolve_device
@@ -90,8 +91,8 @@ def test_pause_holds_training_and_resume_finishes(mnist_train, test_split):
     gate.release(2)
     gate.wait_idle()
     assert job.progress().steps_done == 2
-    if sys.platform.startswith("linux"):  # the worker yields the CPU to people's clicks
-        worker_nice = os.getpriority(os.PRIO_PROCESS, job._thread.native_id)
+    if sys.platform.startswith("linux"):  # the training process yields the CPU to people's clicks
+        worker_nice = os.getpriority(os.PRIO_PROCESS, job.pid)
         assert worker_nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + jobs.NICE)
     job.pause()
     assert job.progress().status == "paused"
@@ -119,14 +120,18 @@ def test_stop_while_paused_takes_no_further_step(mnist_train, test_split):
     assert (p.status, p.message, p.steps_done) == ("stopped", "Stopped by you.", 2)
 
 
+class StopDuringStep4(jobs.TrainingJob):
+    """Asks to stop once step 4 has passed the gate: its request goes out all the same, and no step after it."""
+
+    def _add(self, changes):
+        super()._add(changes)
+        if self._progress.steps_done == 3:
+            process, step = self._process, self._process.step
+            process.step = lambda *a: (self.stop(), step(*a))[1]
+
+
 def test_stop_while_running_ends_within_one_step(mnist_train, test_split):
-    job = _job(SLOW, mnist_train, test_split)
-
-    def stop_during_step_4(module, args):  # runs on the worker, inside the forward pass of step 4
-        if module.training and job.progress().steps_done == 3:
-            job.stop()
-
-    job.model.register_forward_pre_hook(stop_during_step_4)
+    job = StopDuringStep4(SLOW, mnist_train, test_split, heartbeat_timeout=None)
     job.start()
     assert job.join(60)
     p = job.progress()
@@ -202,7 +207,7 @@ def test_no_thread_or_model_leaks_across_many_runs(mnist_train, test_split):
     small_test = test_split.subset(200, seed=0)
     config = TrainConfig(model="lenet5", epochs=1, batch_size=64, train_size=128)
     threads_before = threading.active_count()
-    refs = []
+    refs, pids = [], []
     for seed in range(6):
         job = _job(replace(config, seed=seed), mnist_train, small_test)
         refs.append(weakref.ref(job.model))
@@ -210,10 +215,25 @@ def test_no_thread_or_model_leaks_across_many_runs(mnist_train, test_split):
         if seed % 2:
             job.stop()
         assert job.join(30)
+        pids.append(job.pid)
     del job
     gc.collect()
     assert threading.active_count() == threads_before
+    assert len(set(pids)) == 6 and not any(forks.alive(pid) for pid in pids)  # every training process has ended
     assert all(ref() is None for ref in refs)
+
+
+def test_a_training_process_that_dies_becomes_a_failed_status(mnist_train, test_split):
+    gate = StepGate(0)
+    job = _job(SLOW, mnist_train, test_split, gate=gate).start()
+    gate.release(1)
+    gate.wait_idle()
+    os.kill(job.pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    gate.release(1)
+    assert job.join(60)
+    p = job.progress()
+    assert p.status == "failed" and p.steps_done == 1
+    assert "ended unexpectedly" in p.message and "killed" in p.message
 
 
 def test_a_diverging_run_fails_with_advice(mnist_train, test_split):

@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "cnnviz.lessons",
         },
     ),
-    ("jobs", {"cnnviz.gate", "cnnviz.jobs", "cnnviz.sessions"}),
+    ("jobs", {"cnnviz.gate", "cnnviz.forks", "cnnviz.worker", "cnnviz.jobs", "cnnviz.sessions"}),
     (
         "figures",
         {
