@@ -5,13 +5,14 @@ that is the app script (the script runner installs each run's module as ``__main
 training process would run the whole app. Why not a fresh interpreter per training: importing torch
 and what its first optimizer step imports (``torch._dynamo``) takes about 3.5 s of CPU here.
 
-The helper is a single-threaded ``python -c`` process, started once (``ensure_running``) at the
-priority it is given, which its children inherit. It imports PRELOAD, then for each request receives
-one end of a socket pair with the name of a function, and forks; the child sends its pid, then calls
-the function with the socket as a ``multiprocessing.connection.Connection`` (pickled messages: our
-own data between our own processes, never a user's file). The kernel reaps the children (the helper
-ignores SIGCHLD); a child ends when its function returns, and the helper when the server's end of its
-socket closes, so neither outlives the server.
+The helper is a single-threaded ``python -c`` process, started once (``ensure_running``) in a
+session of its own at the priority it is given, which its children inherit. It imports PRELOAD,
+then for each request receives one end of a socket pair with the name of a function, and forks; the
+child sends its pid, then calls the function with the socket as a
+``multiprocessing.connection.Connection`` (pickled messages: our own data between our own
+processes, never a user's file). The kernel reaps the children (the helper ignores SIGCHLD); a child
+ends when its function returns, and the helper when the server's end of its socket closes, so
+neither outlives the server.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def set_priority(nice: int) -> None:
 
 def _helper_main(fd: int, nice: int) -> None:
     """The helper's life: import once, then fork a child per request until the server goes away."""
+    _background_session(nice)
     set_priority(nice)
     for name in PRELOAD:
         importlib.import_module(name)
@@ -124,6 +126,20 @@ def _helper_main(fd: int, nice: int) -> None:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             _child_main(message.decode(), fds[0])
         os.close(fds[0])
+
+
+def _background_session(nice: int) -> None:
+    """A session of its own, niced as a whole, so that its children count as background work.
+
+    Where Linux schedules by session first (autogroups, the default on many systems), a niced
+    process inside the server's session still draws on that session's full share; a session of its
+    own at ``nice`` competes with the server's (and a teacher's browser's) as the background work
+    it is. It still ends with the server: its socket closes then."""
+    try:
+        os.setsid()
+        Path("/proc/self/autogroup").write_text(str(nice))
+    except (OSError, AttributeError):
+        pass  # no autogroups (or not allowed): the process's own nice value is what counts
 
 
 def _child_main(target: str, fd: int) -> None:
