@@ -140,12 +140,14 @@ class RunWatcher:
     """
 
     def __init__(self, page) -> None:
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # only when a browser page is watched
+        from streamlit.proto.BackMsg_pb2 import BackMsg  # only when a browser page is watched
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-        self._message = ForwardMsg
+        self._message, self._back = ForwardMsg, BackMsg
         self.finished = 0
-        self.sent_at = 0.0
-        self.last_round_trip_s = 0.0  # from the browser's last message to that run's end
+        self.sent_at = 0.0  # perf_counter() of the browser's last request for a run
+        self.requested_at: list[float] = []  # perf_counter() of each request for a run
+        self.last_round_trip_s = 0.0  # from the browser's last request for a run to that run's end
         self.finished_at: list[float] = []  # perf_counter() of each finished run, as its message came
         page.on("websocket", self._on_websocket)
 
@@ -155,7 +157,18 @@ class RunWatcher:
             websocket.on("framereceived", self._on_frame)
 
     def _on_sent(self, payload: bytes | str) -> None:
-        self.sent_at = time.perf_counter()
+        if isinstance(payload, str):
+            return
+        msg = self._back()
+        msg.ParseFromString(payload)
+        if msg.WhichOneof("type") == "rerun_script":
+            self.sent_at = time.perf_counter()
+            self.requested_at.append(self.sent_at)
+
+    def answered(self, since: float) -> bool:
+        """Whether the browser asked for a run after ``since`` and a run has finished since that request."""
+        asked = min((t for t in self.requested_at if t >= since), default=None)
+        return asked is not None and bool(self.finished_at) and self.finished_at[-1] >= asked
 
     def _on_frame(self, payload: bytes | str) -> None:
         if isinstance(payload, str):
@@ -191,14 +204,16 @@ def fresh_page(browser, viewport: dict | None = None) -> Iterator:
 
 
 def wait_for_rerun(page, action: Callable[[], object], timeout_ms: int = APP_TIMEOUT_MS) -> float:
-    """Do `action` (a click, a fill...), wait for the run it triggers; return seconds it took."""
+    """Do `action` (a click, a fill...), wait for the run it triggers; return seconds it took.
+
+    The run is the one the browser asks for after the action (not a run still finishing from
+    before it, such as a page's second run on load)."""
     watcher = _WATCHERS.get(page)
     if watcher is None:
         raise RuntimeError("call watch_runs(page) before page.goto to use wait_for_rerun")
-    before = watcher.finished
     start = time.perf_counter()
     action()
-    while watcher.finished == before:
+    while not watcher.answered(start):
         if time.perf_counter() - start > timeout_ms / 1000:
             raise TimeoutError(f"no script run finished within {timeout_ms} ms of the action")
         page.wait_for_timeout(2)  # lets Playwright deliver websocket frames
