@@ -519,6 +519,34 @@ PROJECTOR_CSS = """
 """
 
 
+@st.cache_resource(show_spinner=False)
+def _quick_canvas() -> Callable[..., Any] | None:
+    """streamlit-drawable-canvas's frontend as vendored in cnnviz/frontend/canvas (None where it cannot load).
+
+    The copy sends a finished stroke at once; the package's own waits 200 ms first, most of what a
+    student waited between lifting the pen and seeing the new votes (scripts/vendor_canvas.py)."""
+    try:
+        return st.components.v2.component(
+            "cnnviz.canvas",
+            js="index-*.js",
+            css="index-*.css",
+            html='<div class="canvas-root"></div>',
+            isolate_styles=True,
+        )
+    except Exception:  # a non-editable install without the copy's manifest: the package's own frontend
+        return None
+
+
+def drawing_canvas(**options: Any) -> Any:
+    """The package's st_canvas drawn by our copy of its frontend (its result and options unchanged)."""
+    import streamlit_drawable_canvas as canvas
+
+    quick = _quick_canvas()
+    if quick is not None:
+        canvas.out = quick  # the component st_canvas calls: the same frontend, without the send delay
+    return canvas.st_canvas(**options)
+
+
 def projector() -> bool:
     """Whether projector mode is on: a link's ``present=`` decides, then this session remembers it."""
     url = st.query_params.get(PRESENT_PARAM)

@@ -26,14 +26,12 @@ source = ui.control(st.radio, "Digit from", list(SOURCES), format_func=SOURCES.g
 
 def drawn_image():
     """The canvas picture, or None before anything is drawn."""
-    from streamlit_drawable_canvas import st_canvas
-
     width, clear = st.columns([3, 1], vertical_alignment="bottom")
     pen = ui.control(width.slider, "Pen width", 5, 50, key="pred_pen")
     if clear.button("Clear", key="pred_clear"):
         st.session_state["pred_canvas_version"] = st.session_state.get("pred_canvas_version", 0) + 1
     st.write("")  # room for the canvas toolbar (undo, redo, clear)
-    result = st_canvas(
+    result = ui.drawing_canvas(
         stroke_width=pen,
         stroke_color="#000000",
         background_color="#ffffff",

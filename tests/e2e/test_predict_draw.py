@@ -25,6 +25,8 @@ def drag(page, points: list[tuple[float, float]], box: dict, steps: int = 12) ->
 
 def test_a_seven_drawn_with_the_mouse_is_read_as_7(page, app_url):
     watch_runs(page)
+    scripts: list[str] = []
+    page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
     page.goto(f"{app_url}/predict")
     wait_for_app(page)
     canvas = page.locator("canvas.upper-canvas").first
@@ -37,6 +39,9 @@ def test_a_seven_drawn_with_the_mouse_is_read_as_7(page, app_url):
     predictions = [PREDICTION.search(t).group(1) for t in page.get_by_text(PREDICTION).all_inner_texts()]
     assert predictions and all(p == "7" for p in predictions), predictions
     assert page.locator(EXCEPTION).count() == 0
+    # drawn by the vendored frontend (no send delay after a stroke), not the package's own
+    assert any("/bidi-components/cnnviz.canvas/" in url for url in scripts), scripts
+    assert not any("/bidi-components/streamlit-drawable-canvas." in url for url in scripts), scripts
 
 
 def test_a_bad_upload_is_explained_and_the_page_keeps_working(page, app_url):
