@@ -9,16 +9,23 @@ once-a-second update). Then:
 2. once every page is up, each repeats its interaction until the time is up, `--think` seconds
    apart: Next/Back on the playground, a shift on Feature maps, another sample digit on Draw &
    predict.
-For each interaction it records the browser round trip (from the action to the idle page) and its
-server + websocket part: from the browser's rerun message to that run's script_finished message,
-both timestamped by Chromium's network stack (CDP Network events), so neither the page's drawing nor
-Playwright's own message delivery is counted. Prints median and p95 per interaction, the errors
-(exceptions on a page, timeouts), and the server's memory (RSS) and thread count before and after.
+For each interaction it records the browser round trip (from the action to the idle page) and two
+measures of its server + websocket part, from the browser's rerun message to that run's
+script_finished message:
+- "at the server": timed by a relay (`benchmarks/ws_relay.py`, its own process at the server's
+  priority) that every student's context connects through: the server's work plus loopback, what
+  the server controls;
+- "in the browser": both messages timestamped by Chromium (CDP Network events), so neither the page's
+  drawing nor Playwright's own message delivery is counted, but a browser starved of CPU (the ten
+  share this machine's two cores) adds its own delay in taking the messages in.
+Prints median and p95 per interaction, the errors (exceptions on a page, timeouts), and the server's
+memory (RSS), thread count and CPU time before and after.
 
-Here the browsers share the 2 cores with the server, which a classroom's own devices do not:
-run as root, Chromium even raises its own display threads to nice -8, above the server.
-`--browser-nice 10` holds every Chromium thread at nice 10 instead, so the server gets the CPU time
-it would have with the browsers on the students' devices (both are reported in docs/benchmarks.md).
+Here the browsers share the 2 cores with the server, which a classroom's own devices do not: the
+browser's session gets as much CPU as the server's (Linux autogroups), and run as root Chromium
+even raises its own display threads to nice -8. `--browser-nice 10` holds the browser's session
+and every Chromium thread at nice 10 instead, so the server gets the CPU time it would have with
+the browsers on the students' devices (both are reported in docs/benchmarks.md).
 Bounded in time; it stops by itself and talks only to 127.0.0.1.
 """
 
@@ -30,6 +37,7 @@ import base64
 import os
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,6 +49,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from cnnviz.browser import CHROMIUM, CHROMIUM_ARGS, EXCEPTION, free_port, start_server, stop_server  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import ws_relay  # noqa: E402
+
 ACTION_TIMEOUT_S = 30.0
 TRAINING = "train_size=60000&train_epochs=10"  # minutes of work: the two run through the whole measurement
 OPEN_TIMEOUT_S = 180.0
@@ -51,16 +62,34 @@ IDLE_JS = """() => {
 }"""
 
 
+class Relayed:
+    """The relay's timings by port, filled from its queue by a thread: (runs finished, seconds of the last)."""
+
+    def __init__(self, queue) -> None:
+        self.by_port: dict[int, tuple[int, float]] = {}
+        threading.Thread(target=self._read, args=(queue,), daemon=True).start()
+
+    def _read(self, queue) -> None:
+        while True:
+            port, seconds = queue.get()
+            count, _ = self.by_port.get(port, (0, 0.0))
+            self.by_port[port] = (count + 1, seconds)
+
+
 class Runs:
-    """A page's finished script runs, and the server + websocket time of the last one.
+    """A page's finished script runs, and the server + websocket time of the last one, two ways.
 
-    Both ends are Chromium's own network timestamps (CDP Network.webSocketFrameSent / Received):
-    the rerun message leaving the browser, and the script_finished message arriving in it."""
+    In the browser: Chromium's own network timestamps (CDP Network.webSocketFrameSent / Received) of
+    the rerun message leaving and the script_finished message arriving. At the server: the relay's."""
 
-    def __init__(self, cdp) -> None:
+    def __init__(self, cdp, relayed: Relayed, port: int) -> None:
         self.finished, self.sent_at, self.server_s = 0, 0.0, 0.0
+        self.relayed, self.port = relayed, port
         cdp.on("Network.webSocketFrameSent", self._sent)
         cdp.on("Network.webSocketFrameReceived", self._received)
+
+    def at_server(self) -> tuple[int, float]:
+        return self.relayed.by_port.get(self.port, (0, 0.0))
 
     def _sent(self, event: dict) -> None:
         self.sent_at = event["timestamp"]
@@ -77,24 +106,24 @@ class Runs:
             self.server_s = event["timestamp"] - self.sent_at
 
 
-async def watched_page(context):
-    """A new page whose websocket frames are timestamped by Chromium (a CDP session on the page)."""
+async def watched_page(context, relayed: Relayed, port: int):
+    """A new page whose websocket frames are timestamped by Chromium (a CDP session on the page) and the relay."""
     page = await context.new_page()
     cdp = await context.new_cdp_session(page)
     await cdp.send("Network.enable")
-    return page, Runs(cdp)
+    return page, Runs(cdp, relayed, port)
 
 
-async def rerun(page, runs: Runs, action) -> tuple[float, float]:
-    """Do an action, wait for its run and the idle page: (round trip s, server + websocket s)."""
-    before, start = runs.finished, time.perf_counter()
+async def rerun(page, runs: Runs, action) -> tuple[float, float, float]:
+    """Do an action, wait for its run and the idle page: (round trip, at the server, in the browser) in s."""
+    before, relayed_before, start = runs.finished, runs.at_server()[0], time.perf_counter()
     await action()
-    while runs.finished == before:
+    while runs.finished == before or runs.at_server()[0] == relayed_before:
         if time.perf_counter() - start > ACTION_TIMEOUT_S:
             raise TimeoutError("no run finished")
         await asyncio.sleep(0.005)
     await page.wait_for_function(IDLE_JS, timeout=ACTION_TIMEOUT_S * 1000, polling=10)
-    return time.perf_counter() - start, runs.server_s
+    return time.perf_counter() - start, runs.at_server()[1], runs.server_s
 
 
 def click(prefix: str):
@@ -120,12 +149,13 @@ CLIENTS = [
 ]
 
 
-async def client(browser, url: str, spec, start: asyncio.Barrier, until: list[float], log: dict) -> None:
-    """One student: open the page (with the others), then repeat the interaction until the deadline."""
+async def client(browser, port: int, spec, start: asyncio.Barrier, until: list[float], log: dict) -> None:
+    """One student (through the relay's `port`): open the page with the others, then repeat the interaction."""
     path, name, heading, action = spec
+    url = f"http://127.0.0.1:{port}"
     context = await browser.new_context(viewport={"width": 1280, "height": 720})
     try:
-        page, runs = await watched_page(context)
+        page, runs = await watched_page(context, log["relayed"], port)
         opened = time.perf_counter()
         try:
             await page.goto(f"{url}/{path}", timeout=OPEN_TIMEOUT_S * 1000)
@@ -136,8 +166,8 @@ async def client(browser, url: str, spec, start: asyncio.Barrier, until: list[fl
             await start.wait()  # every client waits for the whole class, opened or not
         i = 0
         while time.perf_counter() < until[0]:
-            total, server = await rerun(page, runs, lambda i=i: action(page, i))
-            log["results"].setdefault(name, []).append((total, server))
+            timings = await rerun(page, runs, lambda i=i: action(page, i))
+            log["results"].setdefault(name, []).append(timings)
             i += 1
             await asyncio.sleep(log["think"])
         if await page.locator(EXCEPTION).count():
@@ -160,29 +190,38 @@ async def trainer(browser, url: str, errors: list):
     return context
 
 
-def chromium_threads() -> list[int]:
-    """Every thread of every Chromium process on this machine (/proc)."""
-    threads = []
+def chromium_threads() -> dict[int, list[int]]:
+    """Every Chromium process on this machine and its threads (/proc)."""
+    threads = {}
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit() and (entry / "comm").read_text().startswith("chromium"):
-                threads.extend(int(task.name) for task in (entry / "task").iterdir())
+                threads[int(entry.name)] = [int(task.name) for task in (entry / "task").iterdir()]
         except OSError:
             continue
     return threads
 
 
 async def keep_browsers_niced(niceness: int, stop: asyncio.Event) -> None:
-    """Hold every Chromium thread at ``niceness`` until ``stop``, as students' browsers run on their own devices.
+    """Hold Chromium at ``niceness`` until ``stop``, as students' browsers run on their own devices.
 
-    Run as root, Chromium raises its browser, GPU and compositor threads to nice -8, above the server;
-    it sets them again as pages come and go, so this looks again every half second."""
+    Linux schedules by session first (autogroups: /proc/sys/kernel/sched_autogroup_enabled): the
+    browser's session and the server's get equal CPU shares whatever their threads' nice values,
+    so the browser's whole group is niced (/proc/PID/autogroup). Within the group, run as root,
+    Chromium raises its browser, GPU and compositor threads to nice -8; every thread is niced too,
+    which is what counts where there are no autogroups. Chromium sets them again as pages come and
+    go, so this looks again every half second."""
     while not stop.is_set():
-        for tid in chromium_threads():
+        for pid, tids in chromium_threads().items():
             try:
-                os.setpriority(os.PRIO_PROCESS, tid, niceness)
+                Path(f"/proc/{pid}/autogroup").write_text(str(niceness))
             except OSError:
-                continue
+                pass  # no autogroups here
+            for tid in tids:
+                try:
+                    os.setpriority(os.PRIO_PROCESS, tid, niceness)
+                except OSError:
+                    continue
         try:
             await asyncio.wait_for(stop.wait(), timeout=0.5)
         except TimeoutError:
@@ -203,27 +242,36 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(url: str, args: argparse.Namespace) -> dict:
-    log = {"results": {}, "errors": [], "open": [], "think": args.think}
+async def run(url: str, ports: list[int], relayed: Relayed, args: argparse.Namespace) -> dict:
+    log = {"results": {}, "errors": [], "open": [], "think": args.think, "relayed": relayed, "phases": []}
+    began = time.perf_counter()
+
+    def phase(name: str) -> None:
+        log["phases"].append(f"{name} {time.perf_counter() - began:.0f} s")
+
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         trainers = [await trainer(browser, url, log["errors"]) for _ in range(args.trainings)]
+        phase("trainings started")
         start, until = asyncio.Barrier(args.clients + 1), [float("inf")]
         students = [
-            asyncio.create_task(client(browser, url, CLIENTS[n % len(CLIENTS)], start, until, log))
+            asyncio.create_task(client(browser, ports[n], CLIENTS[n % len(CLIENTS)], start, until, log))
             for n in range(args.clients)
         ]
         stop = asyncio.Event()
         niced = asyncio.create_task(keep_browsers_niced(args.browser_nice, stop)) if args.browser_nice else None
         await start.wait()  # the class is in: measure from here
+        phase("every page open")
         until[0] = time.perf_counter() + args.seconds
         await asyncio.gather(*students)
+        phase("work done")
         stop.set()
         if niced is not None:
             await niced
         for context in trainers:
             await context.close()
         await browser.close()
+        phase("browser closed")
     return log
 
 
@@ -235,13 +283,16 @@ def main() -> int:
     parser.add_argument("--trainings", type=int, default=2, help="sessions training (and watching it) meanwhile")
     parser.add_argument("--browser-nice", type=int, default=0, help="run Chromium at this niceness (0: as it is)")
     args = parser.parse_args()
-    proc, url = start_server(free_port())
+    server_port, ports = free_port(), [free_port() for _ in range(args.clients)]
+    proc, url = start_server(server_port)
+    relay, queue = ws_relay.start(ports, server_port)
     try:
         before = server_state(proc.pid)
         started = time.perf_counter()
-        log = asyncio.run(run(url, args))
+        log = asyncio.run(run(url, ports, Relayed(queue), args))
         after = server_state(proc.pid)
     finally:
+        relay.kill()
         stop_server(proc)
     opened = log["open"]
     print(
@@ -250,14 +301,14 @@ def main() -> int:
     )
     if opened:
         print(f"opening the pages all at once: median {statistics.median(opened):.1f} s, slowest {max(opened):.1f} s")
-    print(f"{'interaction':22s} {'n':>4s} {'median':>8s} {'p95':>8s} {'server+ws median':>17s} {'p95':>8s}")
-    for name, pairs in sorted(log["results"].items()):
-        totals, servers = [1000 * t for t, _ in pairs], [1000 * s for _, s in pairs]
-        print(
-            f"{name:22s} {len(pairs):4d} {statistics.median(totals):6.0f} ms {quantile(totals, 0.95):6.0f} ms "
-            f"{statistics.median(servers):14.0f} ms {quantile(servers, 0.95):6.0f} ms"
-        )
+    print(f"{'':27s} {'round trip':>17s}   server+ws at the server   in the browser")
+    print(f"{'interaction':22s} {'n':>4s}" + f" {'median':>8s} {'p95':>8s}  " * 3)
+    for name, rows in sorted(log["results"].items()):
+        columns = [[1000 * row[i] for row in rows] for i in range(3)]
+        cells = "   ".join(f"{statistics.median(c):5.0f} ms {quantile(c, 0.95):5.0f} ms" for c in columns)
+        print(f"{name:22s} {len(rows):4d} {cells}")
     print(f"server before: {before}; after: {after}")
+    print("timeline: " + ", ".join(log["phases"]))
     errors = log["errors"]
     print(f"{len(errors)} error(s)" + "".join(f"\n  {e}" for e in errors))
     return 1 if errors else 0
