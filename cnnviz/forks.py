@@ -30,9 +30,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 PRELOAD = ("torch", "torch._dynamo", "cnnviz.worker")
+READY = b"r"  # the helper's one message on its own socket: imports done
 START_TIMEOUT_S = 120.0  # the helper's imports take seconds; a busy machine may stretch them a lot
 _LOCK = threading.Lock()
 _helper: tuple[subprocess.Popen, socket.socket] | None = None
+_ready: subprocess.Popen | None = None  # the helper that has said its imports are done
 
 
 class ForkError(RuntimeError):
@@ -62,6 +64,25 @@ def ensure_running(nice: int) -> None:
         )
         theirs.close()
         _helper = process, ours
+
+
+def wait_ready(timeout_s: float = START_TIMEOUT_S) -> bool:
+    """Wait until the running helper has done its imports (it says so once); False if it has not in time."""
+    global _ready
+    with _LOCK:
+        if _helper is None or _helper[0].poll() is not None:
+            return False
+        process, channel = _helper
+        if _ready is not process:
+            channel.settimeout(timeout_s)
+            try:
+                if channel.recv(1) == READY:
+                    _ready = process
+            except TimeoutError:
+                pass
+            finally:
+                channel.settimeout(None)
+        return _ready is process
 
 
 def fork(target: str, nice: int) -> tuple[Connection, int]:
@@ -112,6 +133,7 @@ def _helper_main(fd: int, nice: int) -> None:
         importlib.import_module(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
     channel = socket.socket(fileno=fd)
+    channel.sendall(READY)
     while True:
         try:
             message, fds, _flags, _address = socket.recv_fds(channel, 1024, 1)

@@ -8,8 +8,9 @@ thread (``in_background``), so at least the pages after the first are warm. Noth
 Streamlit: the models it loads are thrown away (loading one takes milliseconds; importing and the
 first forward pass are what cost).
 
-It also starts the fork server that training processes come from (``cnnviz.worker.prepare``, at the
-trainings' low priority), so the first training need not wait for its imports.
+It also starts the helper that training processes are forked from (``cnnviz.worker.prepare``, at
+the trainings' low priority) and waits for its imports at the end, so that the first training need
+not wait for them and they do not run beside the first visitor's page (0.5 s later, otherwise).
 
 Last, ``gc.freeze()`` moves everything loaded so far (torch, plotly, Streamlit: about a million
 objects) out of the garbage collector's view. A full collection walked all of them, some 100-170 ms
@@ -41,6 +42,7 @@ LOG = logging.getLogger(__name__)
 # sessions and two trainings each of those waits could last a full interval. At 1 ms the server's own
 # time for a run under that load fell from 57 / 432 / 776 ms (median / p90 / p95) to 40 / 192 / 296.
 SWITCH_INTERVAL_S = 0.001
+HELPER_WAIT_S = 30.0  # the training helper's imports (torch, torch._dynamo) take about 3.5 s here
 _DONE = threading.Event()
 _LOCK = threading.Lock()
 
@@ -82,6 +84,7 @@ def _run_once() -> None:
     result = conv.convolve(digits[0].astype(np.float64), np.ones((3, 3)), padding=1)
     plotly.io.to_json(conv_figs.input_figure(result, conv.window(result, 0)))
     _arrow_table()
+    worker.prepared(HELPER_WAIT_S)  # not importing beside the first visitor's page
 
 
 def _arrow_table() -> None:

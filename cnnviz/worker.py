@@ -51,11 +51,16 @@ class TrainingFailed(RuntimeError):
 
 
 def prepare(nice: int) -> None:
-    """Start the helper that forks training processes now (at priority ``nice``): the first training starts at once."""
+    """Start the helper that forks training processes now (at priority ``nice``); its imports go on alone."""
     try:
         forks.ensure_running(nice)
     except forks.ForkError:
         pass  # a training says so when it is started
+
+
+def prepared(timeout_s: float) -> bool:
+    """Wait for the helper's imports: after this the first training starts at once."""
+    return forks.wait_ready(timeout_s)
 
 
 def _portable(split: Split) -> tuple[np.ndarray, np.ndarray, Any]:

@@ -252,3 +252,8 @@ def test_an_engine_error_becomes_a_failed_status(mnist_train, test_split):
     assert job.join(30)
     p = job.progress()
     assert p.status == "failed" and "not available" in p.message and not job.alive
+
+
+def test_the_helper_says_when_its_imports_are_done_and_says_it_again():
+    forks.ensure_running(jobs.background_nice())
+    assert forks.wait_ready(60) and forks.wait_ready(0.01)  # the second answer needs no new message
