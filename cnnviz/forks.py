@@ -94,16 +94,19 @@ def fork(target: str, nice: int) -> tuple[Connection, int]:
         process, channel = _helper
         try:
             socket.send_fds(channel, [target.encode()], [theirs.fileno()])
-        except OSError as exc:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while not conn.poll(0.2):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise ForkError("The helper that starts training processes did not answer.")
+            return conn, conn.recv()
+        except (OSError, EOFError) as exc:
+            conn.close()
             raise ForkError("The helper that starts training processes has stopped.") from exc
+        except ForkError:
+            conn.close()
+            raise
         finally:
             theirs.close()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not conn.poll(0.2):
-            if process.poll() is not None or time.monotonic() > deadline:
-                conn.close()
-                raise ForkError("The helper that starts training processes did not answer.")
-    return conn, conn.recv()
 
 
 def alive(pid: int) -> bool:

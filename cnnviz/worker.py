@@ -118,21 +118,24 @@ class TrainingProcess:
         model.load_state_dict({name: torch.from_numpy(array) for name, array in arrays.items()})
 
     def close(self) -> None:
-        """End the process: ask, then kill it if it does not go in time."""
+        """End the process: ask, and kill it only if it still holds its end of the socket after CLOSE_S.
+
+        Its end closing (end of file here) means it has gone, so a kill never reaches another
+        process that got its pid since; a short wait lets it disappear from the process table."""
         try:
             self._conn.send(("close",))
-            self._conn.poll(CLOSE_S)  # its end closes as it goes
+            gone = self._conn.poll(CLOSE_S)
         except (OSError, ValueError):
-            pass  # it is gone already
+            gone = True  # its end is closed already
         self._conn.close()
-        deadline = time.monotonic() + CLOSE_S
-        while forks.alive(self.pid) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if forks.alive(self.pid):
+        if not gone:
             try:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass  # it went just now
+        deadline = time.monotonic() + CLOSE_S
+        while forks.alive(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def _ask(self, request: tuple) -> Any:
         """Send one request and wait for its answer, noticing a process that died meanwhile."""
