@@ -38,11 +38,12 @@ TILE_CSS = f"""
 .cnnviz-rows {{ display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 4px 8px; align-items: center;
   flex: 1 1 auto; min-width: 0; font-size: 12px; }}
 .cnnviz-row {{ display: grid; height: 22px; }}
-.cnnviz-colourbar {{ display: flex; gap: 4px; flex: none; }}
-.cnnviz-colourbar-ramp {{ width: {BAR_PX}px; }}
-.cnnviz-colourbar-ticks {{ position: relative; font-size: 12px; width: 2.8em; }}
+.cnnviz-colourbar {{ display: grid; grid-template-columns: {BAR_PX}px minmax(2.8em, min-content);
+  grid-template-rows: minmax(0, 1fr) auto; column-gap: 4px; flex: none; font-size: 12px; }}
+.cnnviz-colourbar-ramp {{ grid-area: 1 / 1; }}
+.cnnviz-colourbar-ticks {{ grid-area: 1 / 2; position: relative; }}
 .cnnviz-colourbar-ticks span {{ position: absolute; left: 0; transform: translateY(50%); white-space: nowrap; }}
-.cnnviz-colourbar-unit {{ writing-mode: vertical-rl; font-size: 12px; text-align: center; }}
+.cnnviz-colourbar-unit {{ grid-area: 2 / 1 / 3 / 3; font-size: 10px; line-height: 1.15; padding-top: 6px; }}
 """
 
 
