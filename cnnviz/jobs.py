@@ -34,8 +34,8 @@ from cnnviz.card import build_card
 from cnnviz.data import DATASETS, Split
 from cnnviz.gate import StepGate
 from cnnviz.models import MODELS, LayeredCNN
-from cnnviz.progress import Progress, steps_in, take, watch_indices
-from cnnviz.train import TrainConfig, make_model, resolve_device
+from cnnviz.progress import Progress, watched
+from cnnviz.train import TrainConfig, make_model, resolve_device, steps_per_epoch
 from cnnviz.weights import weights_to_bytes
 from cnnviz.worker import CURVES, TrainingFailed, TrainingProcess
 
@@ -74,15 +74,15 @@ class TrainingJob:
         self._splits: tuple[Split, Split] | None = (train_split, test_split)
         self._snapshot_every = snapshot_every
         self._process: TrainingProcess | None = None
-        self.pid: int | None = None  # the training process's, once it runs
-        self.watch = take(test_split, watch_indices(test_split.labels, len(test_split.info.classes)))
+        self.watch = watched(test_split)
         self._lock = threading.Lock()
         self._stop, self._resume = threading.Event(), threading.Event()
         self._resume.set()
         self._stop_reason = "Stopped."
         self._gate, self._clock = gate or StepGate(), clock
         self._last_seen = clock()
-        self._progress = Progress("idle", config, steps_in(config, self.train_size))
+        total_steps = steps_per_epoch(self.train_size, config.batch_size) * config.epochs
+        self._progress = Progress("idle", config, total_steps)
         self._started, self._paused_s, self._weights = 0.0, 0.0, b""
         self._paused_from: float | None = None
         self._thread = threading.Thread(target=self._run, name=f"cnnviz-train-{self.id}", daemon=True)
@@ -128,6 +128,11 @@ class TrainingJob:
     def touch(self) -> None:
         """Say someone is still watching (the page calls this on every poll)."""
         self._last_seen = self._clock()
+
+    @property
+    def pid(self) -> int | None:
+        """The training process's, once it has started."""
+        return None if self._process is None else self._process.pid
 
     @property
     def alive(self) -> bool:
@@ -200,7 +205,7 @@ class TrainingJob:
     def _train(self) -> None:
         self._started = time.perf_counter()
         process = TrainingProcess(self.config, *self._splits, self._snapshot_every, self.threads, background_nice())
-        self._process, self.pid = process, process.pid
+        self._process = process
         try:
             self._add(process.start())
             while self._gate.pass_when(self._may_step, poll_s=0.25):

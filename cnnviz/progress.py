@@ -19,7 +19,15 @@ import torch.nn.functional as F
 
 from cnnviz.data import Split
 from cnnviz.models import LayeredCNN, device_of
-from cnnviz.train import EpochRecord, StepRecord, TrainConfig, confusion_matrix, evaluate, predict_split
+from cnnviz.train import (
+    EpochRecord,
+    StepRecord,
+    TrainConfig,
+    confusion_matrix,
+    evaluate,
+    predict_split,
+    steps_per_epoch,
+)
 
 CURVE_SIZE = 500
 WRONG_SHOWN = 12
@@ -90,9 +98,9 @@ def watch_indices(labels: torch.Tensor, classes: int) -> np.ndarray:
     return np.array([int(np.argmax(labels_np == c)) for c in range(classes) if (labels_np == c).any()])
 
 
-def steps_in(config: TrainConfig, train_size: int) -> int:
-    """How many optimisation steps a run of this config on train_size images takes."""
-    return math.ceil(train_size / config.batch_size) * config.epochs
+def watched(test_split: Split) -> Split:
+    """The test images whose predictions the Train page follows: the first of each class."""
+    return take(test_split, watch_indices(test_split.labels, len(test_split.info.classes)))
 
 
 def take(split: Split, idx: np.ndarray | torch.Tensor) -> Split:
@@ -130,9 +138,10 @@ class Recorder:
         self.model, self.config, self.train_size = model, config, train_size
         self.test_split: Split | None = test_split
         self.curve_split: Split | None = test_split.subset(CURVE_SIZE, seed=0)
-        self.watch = take(test_split, watch_indices(test_split.labels, len(test_split.info.classes)))
-        self.total_steps = steps_in(config, train_size)
-        self.snapshot_every = snapshot_every or max(1, self.total_steps // config.epochs // 8)
+        self.watch = watched(test_split)
+        per_epoch = steps_per_epoch(train_size, config.batch_size)
+        self.total_steps = per_epoch * config.epochs
+        self.snapshot_every = snapshot_every or max(1, per_epoch // 8)
         self.steps_done = 0
         self._train: list[CurvePoint] = []
         self._test: list[CurvePoint] = []

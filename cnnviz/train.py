@@ -119,6 +119,11 @@ def make_model(config: TrainConfig) -> LayeredCNN:
         return build_model(config.model, config.dataset)
 
 
+def steps_per_epoch(train_size: int, batch_size: int) -> int:
+    """Optimisation steps in one pass over train_size images (the last batch may be smaller)."""
+    return math.ceil(train_size / batch_size)
+
+
 def _optimizer(config: TrainConfig, model: LayeredCNN) -> torch.optim.Optimizer:
     """Adam (one fused kernel on CPU and CUDA: fewer tiny ops per step) or SGD with momentum."""
     if config.optimizer == "adam":
@@ -179,7 +184,7 @@ class _Batches:
         self.augment = config.augment
         self.flag_ones = config.augment and config.dataset == "mnist"  # class 1 is a digit only there
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
-        self.steps = math.ceil(len(split) / config.batch_size)
+        self.steps = steps_per_epoch(len(split), config.batch_size)
 
     def epoch(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         order = torch.randperm(len(self.labels), generator=self.order_rng).to(self.device)

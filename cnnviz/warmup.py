@@ -8,7 +8,7 @@ thread (``in_background``), so at least the pages after the first are warm. Noth
 Streamlit: the models it loads are thrown away (loading one takes milliseconds; importing and the
 first forward pass are what cost).
 
-It also starts the helper that training processes are forked from (``cnnviz.worker.prepare``, at
+It also starts the helper that training processes are forked from (``cnnviz.forks``, at
 the trainings' low priority) and waits for its imports at the end, so that the first training need
 not wait for them and they do not run beside the first visitor's page (0.5 s later, otherwise).
 
@@ -32,7 +32,7 @@ import plotly.io
 import pyarrow as pa
 from PIL import Image
 
-from cnnviz import activations, conv, data, explain, jobs, predict, weights, worker
+from cnnviz import activations, conv, data, explain, forks, jobs, predict, weights
 from cnnviz.figures import conv as conv_figs
 from cnnviz.figures import network, tiles
 
@@ -68,7 +68,7 @@ def warm_up() -> float:
 
 def _run_once() -> None:
     """One of each kind of work the pages do first: model loading and forward passes, figures, preprocessing."""
-    worker.prepare(jobs.background_nice())  # its imports run beside the rest, in their own process
+    _start_training_helper()  # its imports run beside the rest, in their own process
     digits, _ = data.sample_digits()
     for name in weights.pretrained_names():
         try:
@@ -84,7 +84,15 @@ def _run_once() -> None:
     result = conv.convolve(digits[0].astype(np.float64), np.ones((3, 3)), padding=1)
     plotly.io.to_json(conv_figs.input_figure(result, conv.window(result, 0)))
     _arrow_table()
-    worker.prepared(HELPER_WAIT_S)  # not importing beside the first visitor's page
+    forks.wait_ready(HELPER_WAIT_S)  # not importing beside the first visitor's page
+
+
+def _start_training_helper() -> None:
+    """Start the helper that forks training processes, at the trainings' priority."""
+    try:
+        forks.ensure_running(jobs.background_nice())
+    except forks.ForkError:
+        pass  # no fork here: a training says so when it is started
 
 
 def _arrow_table() -> None:

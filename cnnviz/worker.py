@@ -50,19 +50,6 @@ class TrainingFailed(RuntimeError):
     """The run failed in its process; the message is already one a student can act on."""
 
 
-def prepare(nice: int) -> None:
-    """Start the helper that forks training processes now (at priority ``nice``); its imports go on alone."""
-    try:
-        forks.ensure_running(nice)
-    except forks.ForkError:
-        pass  # a training says so when it is started
-
-
-def prepared(timeout_s: float) -> bool:
-    """Wait for the helper's imports: after this the first training starts at once."""
-    return forks.wait_ready(timeout_s)
-
-
 def _portable(split: Split) -> tuple[np.ndarray, np.ndarray, Any]:
     """A split as numpy arrays: pickled as plain bytes, not moved into shared memory behind our back."""
     return split.images.numpy(), split.labels.numpy(), split.info
