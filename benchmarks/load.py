@@ -45,9 +45,15 @@ from playwright.async_api import async_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-
-from cnnviz.browser import CHROMIUM, CHROMIUM_ARGS, EXCEPTION, free_port, start_server, stop_server  # noqa: E402
+from cnnviz.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXCEPTION,
+    ends_run,
+    free_port,
+    start_server,
+    stop_server,
+)
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import ws_relay  # noqa: E402
@@ -98,10 +104,7 @@ class Runs:
         frame = event["response"]
         if frame.get("opcode") != 2:  # Streamlit's messages are binary frames
             return
-        msg = ForwardMsg()
-        msg.ParseFromString(base64.b64decode(frame["payloadData"]))
-        early = msg.script_finished == ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
-        if msg.WhichOneof("type") == "script_finished" and not early:
+        if ends_run(base64.b64decode(frame["payloadData"])):
             self.finished += 1
             self.server_s = event["timestamp"] - self.sent_at
 

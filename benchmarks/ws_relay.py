@@ -18,7 +18,7 @@ import os
 import struct
 import time
 
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from cnnviz.browser import ends_run
 
 SMALL = 2048  # script_finished is a few bytes: larger frames (figures) are forwarded unparsed
 BINARY, FIN = 0x2, 0x80
@@ -64,19 +64,6 @@ class Frames:
         return head, payload
 
 
-def finished(payload: bytes | None) -> bool:
-    """Whether a server message is a script run's end (not one cut short by a newer rerun)."""
-    if payload is None:
-        return False
-    msg = ForwardMsg()
-    try:
-        msg.ParseFromString(payload)
-    except Exception:  # not a ForwardMsg: nothing to time
-        return False
-    early = msg.script_finished == ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
-    return msg.WhichOneof("type") == "script_finished" and not early
-
-
 async def head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
     """Forward an HTTP head (request or response) and return it."""
     data = await reader.readuntil(b"\r\n\r\n")
@@ -101,7 +88,7 @@ async def relay(port: int, server_port: int, report, ready: asyncio.Event) -> No
             state["sent"] = time.monotonic()
 
     def from_server(first: int, payload) -> None:
-        if first & FIN and first & 0x0F == BINARY and finished(payload):
+        if first & FIN and first & 0x0F == BINARY and payload is not None and ends_run(payload):
             report(port, time.monotonic() - state["sent"])
 
     async def connection(c_reader, c_writer) -> None:

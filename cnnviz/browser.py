@@ -132,6 +132,16 @@ def wait_for_app(page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
     page.wait_for_function(_APP_IDLE_JS, timeout=timeout_ms, polling=10)
 
 
+def ends_run(payload: bytes) -> bool:
+    """Whether a message from the server ends a script run (not a run cut short by a newer rerun)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # only when a browser's messages are read
+
+    msg = ForwardMsg()
+    msg.ParseFromString(payload)
+    early = msg.script_finished == ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+    return msg.WhichOneof("type") == "script_finished" and not early
+
+
 class RunWatcher:
     """Counts the script runs the server reports as finished, read from Streamlit's websocket.
 
@@ -141,9 +151,8 @@ class RunWatcher:
 
     def __init__(self, page) -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg  # only when a browser page is watched
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-        self._message, self._back = ForwardMsg, BackMsg
+        self._back = BackMsg
         self.finished = 0
         self.sent_at = 0.0  # perf_counter() of the browser's last request for a run
         self.requested_at: list[float] = []  # perf_counter() of each request for a run
@@ -171,15 +180,11 @@ class RunWatcher:
         return asked is not None and bool(self.finished_at) and self.finished_at[-1] >= asked
 
     def _on_frame(self, payload: bytes | str) -> None:
-        if isinstance(payload, str):
+        if isinstance(payload, str) or not ends_run(payload):
             return
-        msg = self._message()
-        msg.ParseFromString(payload)
-        final = msg.script_finished != self._message.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
-        if msg.WhichOneof("type") == "script_finished" and final:
-            self.finished += 1
-            self.finished_at.append(time.perf_counter())
-            self.last_round_trip_s = time.perf_counter() - self.sent_at
+        self.finished += 1
+        self.finished_at.append(time.perf_counter())
+        self.last_round_trip_s = time.perf_counter() - self.sent_at
 
 
 _WATCHERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -125,12 +125,12 @@ def layer_tiles(maps: np.ndarray, title: str, cols: int, height: int = 220, name
         for k in range(n)
     )
     grid_w = cols * tile_w + GAP_PX * (cols - 1)
-    grid = (
+    sheet_rule = (
         f".{sheet_class} i {{ background-image: url({sheet}); background-size: {cols * 100}% {rows * 100}%; "
         f"aspect-ratio: {w} / {h}; }}"
     )
     grid = (
-        f"<style>{grid}</style>"
+        f"<style>{sheet_rule}</style>"
         f'<div class="cnnviz-tiles-grid {sheet_class}" style="grid-template-columns: repeat({cols}, minmax(0, 1fr)); '
         f'width: {grid_w:.0f}px">{tiles}</div>'
     )
