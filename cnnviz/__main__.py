@@ -22,6 +22,28 @@ from cnnviz.card import build_card
 BAR = "{desc} [{bar:30}] {percentage:3.0f}%{postfix}"  # tqdm puts ", " before the postfix
 
 
+def positive_int(text: str) -> int:
+    """A count of 1 or more, refused before any data loads (0 epochs or images would fail mid-run)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} should be 1 or more")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0 (a learning rate of 0 or below trains nothing, or diverges)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} should be a number above 0")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cnnviz", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -29,9 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model and write NAME.safetensors + NAME.json")
     t.add_argument("--model", choices=list(models.MODELS), default=defaults.model)
     t.add_argument("--dataset", choices=list(data.DATASETS), default=None, help="default: the model's own dataset")
-    t.add_argument("--epochs", type=int, default=defaults.epochs)
-    t.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    t.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate")
+    t.add_argument("--epochs", type=positive_int, default=defaults.epochs)
+    t.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
+    t.add_argument("--lr", type=positive_float, default=defaults.lr, help="peak learning rate")
     t.add_argument("--optimizer", choices=list(train.OPTIMIZERS), default=defaults.optimizer)
     t.add_argument("--schedule", choices=("onecycle", "constant"), default=defaults.schedule)
     t.add_argument(
@@ -40,11 +62,11 @@ def _parser() -> argparse.ArgumentParser:
         help="random shifts, scales, rotations, shear, elastic distortion and stroke thickness (for real-world digits)",
     )
     t.add_argument("--seed", type=int, default=defaults.seed)
-    t.add_argument("--train-size", type=int, default=None, help="train on a random subset")
-    t.add_argument("--test-size", type=int, default=None, help="evaluate on a random subset")
+    t.add_argument("--train-size", type=positive_int, default=None, help="train on a random subset")
+    t.add_argument("--test-size", type=positive_int, default=None, help="evaluate on a random subset")
     t.add_argument("--precision", choices=("auto", "fp32", "bf16"), default=defaults.precision)
     t.add_argument("--device", default=defaults.device, help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
-    t.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's choice)")
+    t.add_argument("--threads", type=positive_int, default=None, help="CPU threads (default: torch's choice)")
     t.add_argument("--out", default=None, help="weights path (default runs/MODEL-DATASET.safetensors)")
     t.add_argument("--data-dir", default=None, help="dataset folder (default $CNNVIZ_DATA or ./data)")
     t.add_argument("--no-download", action="store_true", help="never try torchvision's download")
@@ -52,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--model", choices=list(models.MODELS), default="lenet5")
     e.add_argument("--weights", default=None, help="a .safetensors file (default: assets/MODEL)")
     e.add_argument("--device", default="auto")
-    e.add_argument("--threads", type=int, default=None)
+    e.add_argument("--threads", type=positive_int, default=None)
     e.add_argument("--data-dir", default=None)
     e.add_argument("--no-download", action="store_true")
     sub.add_parser(

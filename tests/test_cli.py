@@ -105,6 +105,29 @@ def test_unknown_model_is_refused_by_the_parser(capsys):
     assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--epochs", "0"],
+        ["--epochs", "-1"],
+        ["--batch-size", "0"],
+        ["--train-size", "0"],
+        ["--test-size", "0"],
+        ["--threads", "0"],
+        ["--lr", "0"],
+        ["--lr", "-1"],
+        ["--lr", "nan"],
+        ["--lr", "inf"],
+        ["--epochs", "two"],
+    ],
+)
+def test_counts_and_rates_below_one_are_refused_before_training(option, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", *option])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and option[0] in err and "Traceback" not in err
+
+
 def test_serve_warms_up_once_and_freezes_what_it_loaded(monkeypatch):
     from cnnviz import warmup
 
