@@ -83,7 +83,7 @@ class TrainingJob:
         self._last_seen = clock()
         total_steps = steps_per_epoch(self.train_size, config.batch_size) * config.epochs
         self._progress = Progress("idle", config, total_steps)
-        self._started, self._paused_s, self._weights = 0.0, 0.0, b""
+        self._started, self._ended, self._paused_s, self._weights = 0.0, 0.0, 0.0, b""
         self._paused_from: float | None = None
         self._thread = threading.Thread(target=self._run, name=f"cnnviz-train-{self.id}", daemon=True)
 
@@ -183,7 +183,12 @@ class TrainingJob:
             self._progress = replace(self._progress, **changes)
 
     def _active_seconds(self) -> float:
-        return time.perf_counter() - self._started - self._paused_s if self._started else 0.0
+        """Time spent training, pauses left out, up to the end: a card built later counts no waiting."""
+        if not self._started:
+            return 0.0
+        now = self._ended or time.perf_counter()
+        paused_now = 0.0 if self._paused_from is None else now - self._paused_from
+        return now - self._started - self._paused_s - paused_now
 
     def _run(self) -> None:
         try:
@@ -197,6 +202,7 @@ class TrainingJob:
         except Exception as exc:  # the page shows any failure as a message, never a traceback
             self._update(status="failed", message=explain_failure(exc, self.config))
         finally:
+            self._ended = time.perf_counter()
             self.model.eval()
             self._splits = None
             if self._on_exit is not None:

@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import weakref
 from dataclasses import replace
 
@@ -83,6 +84,15 @@ def test_weights_carry_the_card_and_the_trained_state(mnist_train, test_split):
     for key, value in job.model.state_dict().items():
         assert torch.equal(model.state_dict()[key], value)
     assert "LeNet-5 on MNIST" in job.label()
+
+
+def test_the_cards_training_time_stops_at_the_end(mnist_train, test_split, monkeypatch):
+    job = _job(TINY, mnist_train, test_split).start()
+    job.join(60)
+    took = job.card()["train_seconds"]
+    later = time.perf_counter() + 600  # the weights downloaded ten minutes after the run
+    monkeypatch.setattr("cnnviz.jobs.time.perf_counter", lambda: later)
+    assert job.card()["train_seconds"] == took < 600
 
 
 def test_pause_holds_training_and_resume_finishes(mnist_train, test_split):
