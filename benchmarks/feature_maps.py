@@ -29,7 +29,7 @@ import streamlit.testing.v1.local_script_runner as local_runner  # noqa: E402
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from cnnviz import activations, ui  # noqa: E402
+from cnnviz import activations, models, ui, weights  # noqa: E402
 
 BUDGET_MS = 100
 REPEATS = 7
@@ -113,7 +113,7 @@ OTHER_PAGES = {
     "pages/architecture.py": [
         (
             "switch model",
-            lambda at, k: at.selectbox(key="arch_model").set_value(at.selectbox(key="arch_model").options[k % 2]),
+            lambda at, k: at.selectbox(key="arch_model").set_value(weights.pretrained_names()[k % 2]),
         ),
         (
             "why convolution: switch layer",
@@ -140,8 +140,9 @@ def main() -> int:
     assert not at.exception, at.exception
     over = []
     print(f"Feature-maps page: server work per interaction (median of {REPEATS}; budget {BUDGET_MS} ms)")
-    for label in at.selectbox(key="fm_model").options:
-        at.selectbox(key="fm_model").set_value(label).run()
+    for name in weights.pretrained_names():  # the selectbox's values (its options are the shown titles)
+        label = models.MODELS[name].title
+        at.selectbox(key="fm_model").set_value(name).run()
         print(f"\n{label}")
         print(f"  {'interaction':34s} {'wall ms':>8s} {'CPU ms':>8s} {'forward passes':>15s}")
         for name, (wall, cpu, passes) in interactions(at):
