@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from cnnviz.conv import Convolution, Window, channel_contributions, format_number
 from cnnviz.figures import palette
-from cnnviz.figures.heatmaps import bar_beside, bar_under, colour_bar, colour_scale
+from cnnviz.figures.heatmaps import bar_beside, bar_under, colour_bar, colour_scale, figure
 
 WINDOW_COLOUR = palette.HIGHLIGHT
 PADDING_COLOUR = palette.PADDING
@@ -87,14 +87,13 @@ def _figure(
     drawing and draws the whole figure again, about a third of the browser's time per step.
     """
     layout = dict(
-        title=dict(text=title, font_size=14),
+        title=dict(text=title, font=dict(size=14)),
         height=height,
-        shapes=shapes,
         margin=dict(l=40, r=right, t=top, b=10, autoexpand=False),
         plot_bgcolor="white",
         **layout,
     )
-    return go.Figure(dict(data=traces, layout=layout))
+    return figure(traces, layout | ({"shapes": shapes} if shapes else {}))
 
 
 def _box(x0: float, x1: float, y0: float, y1: float, colour: str, width: int = 3, axis: str = "", **kwargs) -> dict:
@@ -131,7 +130,8 @@ def _padding_marks(
     inside: np.ndarray, x: np.ndarray, y: np.ndarray, size: tuple[int, int], axis: str = "", width: int = 2
 ) -> list[dict]:
     """What sets padding apart without recolouring it: hatching over its cells and a dashed fence round the image."""
-    fence = _box(0, size[1] - 1, 0, size[0] - 1, PADDING_COLOUR, width, axis, line_dash="dash")
+    fence = _box(0, size[1] - 1, 0, size[0] - 1, PADDING_COLOUR, width, axis)
+    fence["line"]["dash"] = "dash"
     return [*_hatch(~inside, x, y, axis), fence]
 
 
@@ -456,9 +456,9 @@ def volume_figure(conv: Convolution, height: int = 480) -> go.Figure:
         for f in range(filters)
     ]
     scene = dict(
-        xaxis_title="col",
-        yaxis=dict(title="row", autorange="reversed"),
-        zaxis=dict(title="filter", dtick=1),
+        xaxis=dict(title=dict(text="col")),
+        yaxis=dict(title=dict(text="row"), autorange="reversed"),
+        zaxis=dict(title=dict(text="filter"), dtick=1),
         aspectmode="manual",
         aspectratio=dict(x=1, y=out_h / out_w, z=0.3 * max(2, filters)),
     )

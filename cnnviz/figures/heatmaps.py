@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
+from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 
 from cnnviz.figures.palette import DIVERGING
 
@@ -39,6 +42,37 @@ def colour_scale(values: np.ndarray, sequential: str, signed: bool | None = None
         bound = max(abs(low), abs(high)) or 1.0
         return {"colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
     return {"colorscale": sequential, "zmin": low, "zmax": high if high > low else low + 1}
+
+
+@cache
+def _stops(name: str) -> tuple:
+    return go.Heatmap(colorscale=name).colorscale
+
+
+def plotly_scale(name: str) -> list[list]:
+    """A named colour scale as explicit stops, exactly as plotly.py's validation writes it: plotly.js
+    knows no '_r' names, and its Greys runs the other way from plotly.py's."""
+    return [list(stop) for stop in _stops(name)]
+
+
+def _lists(value: Any) -> Any:
+    """Tuples as lists, all the way down: an unvalidated figure's tuples break plotly.py's getters (domain)."""
+    if isinstance(value, dict):
+        return {key: _lists(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_lists(item) for item in value]
+    return value
+
+
+def figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain dicts, not validated by plotly.py (most of a rerun's work; st.plotly_chart
+    does not validate a Figure again): so what is built here is sent as it is. Named scales are resolved
+    here; nested dicts, never magic names (line_dash), elsewhere; the tests compare every builder's
+    output with its validated form."""
+    for trace in data:
+        if isinstance(trace.get("colorscale"), str):
+            trace["colorscale"] = plotly_scale(trace["colorscale"])
+    return go.Figure(data, _lists(layout), _validate=False)
 
 
 def colour_bar(**place) -> dict:

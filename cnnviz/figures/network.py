@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.figures import palette
-from cnnviz.figures.heatmaps import colour_bar, colour_scale, mosaic
+from cnnviz.figures.heatmaps import colour_bar, colour_scale, figure, mosaic
 from cnnviz.layer_table import FcComparison, LayerInfo
 from cnnviz.pooling import PoolResult
 
@@ -23,9 +23,9 @@ PICK_COLOUR = palette.HIGHLIGHT
 
 
 def _figure(data: dict | list[dict], layout: dict) -> go.Figure:
-    """A figure from plain trace and layout dicts, unvalidated: st.plotly_chart validates it once anyway
-    (tests validate every builder), and validating twice doubled the cost of the big heatmaps."""
-    return go.Figure(data, layout, _validate=False)
+    """A figure from plain trace and layout dicts, unvalidated (heatmaps.figure): validating doubled
+    the cost of the big heatmaps."""
+    return figure(data if isinstance(data, list) else [data], layout)
 
 
 def _colour(values: np.ndarray) -> dict:

@@ -2,7 +2,8 @@
 filters, the confusion matrix and a one-line progress report.
 
 Tiles and filters are drawn as ONE trace each (images tiled with blank gaps, captions as annotations),
-so the page can rebuild them every second while a training runs without slowing the server.
+so the page can rebuild them every second while a training runs without slowing the server; those
+figures skip plotly.py's validation (heatmaps.figure).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import plotly.graph_objects as go
 
 from cnnviz.data import DATASETS
 from cnnviz.figures import palette
-from cnnviz.figures.heatmaps import colour_bar, mosaic, tile
+from cnnviz.figures.heatmaps import colour_bar, figure, mosaic, tile
 from cnnviz.figures.tiles import png_data_uri
 from cnnviz.models import MODELS
 from cnnviz.progress import CurvePoint, Progress
@@ -88,7 +89,7 @@ def curves_figure(
     )
     epoch_axis = dict(title=dict(text="epoch"), range=[0, epochs])
     title = dict(y=1.0, yref="paper", yanchor="bottom", showarrow=False, xref="paper", font=dict(size=14))
-    return go.Figure(
+    return figure(
         traces,
         dict(
             height=height,
@@ -147,7 +148,7 @@ def tiles_figure(
         )
         for k, (text, ok) in enumerate(zip(captions, correct))
     ]
-    return go.Figure([_picture(images, cols, gap)], _image_layout(height, bottom=36, annotations=notes))
+    return figure([_picture(images, cols, gap)], _image_layout(height, bottom=36, annotations=notes))
 
 
 def filters_figure(weights: np.ndarray, height: int = 150) -> go.Figure:
@@ -172,7 +173,7 @@ def filters_figure(weights: np.ndarray, height: int = 150) -> go.Figure:
             colorbar=colour_bar(),
             hovertemplate="filter %{customdata}<br>weight %{z:.3f}<extra></extra>",
         )
-    return go.Figure([trace], _image_layout(height, bottom=0))
+    return figure([trace], _image_layout(height, bottom=0))
 
 
 def confusion_figure(matrix: np.ndarray, classes: tuple[str, ...], height: int = 460) -> go.Figure:

@@ -87,11 +87,14 @@ def canvas_figure(
     values = canvas[channel]
     out_h, out_w = result.output.shape[1:]
     scale = _scale(result.canvas[channel])  # fixed by the final sums, so colours do not shift while stepping
-    shapes = [_box(0, out_w - 1, 0, out_h - 1, "#1f77b4", 2, line_dash="dash")]
+    shapes = [_box(0, out_w - 1, 0, out_h - 1, "#1f77b4", 2)]
+    shapes[0]["line"]["dash"] = "dash"
     if values.shape != (out_h, out_w):
         outer = (-p - 0.5, -p - 0.5, values.shape[1] - p - 0.5, values.shape[0] - p - 0.5)
         path = _ring(outer, (-0.5, -0.5, out_w - 0.5, out_h - 0.5))
-        shapes.append(dict(type="path", path=path, fillcolor=PADDING_COLOUR, opacity=0.55, line_width=0, layer="above"))
+        shapes.append(
+            dict(type="path", path=path, fillcolor=PADDING_COLOUR, opacity=0.55, line=dict(width=0), layer="above")
+        )
     if step is not None:
         cells = " ".join(f"M{c - 0.5},{r - 0.5}H{c + 0.5}V{r + 0.5}H{c - 0.5}Z" for r in step.rows for c in step.cols)
         shapes.append(dict(type="path", path=cells, line=dict(color=WINDOW_COLOUR, width=3)))
@@ -114,7 +117,9 @@ def _role_shapes(roles: np.ndarray) -> list[dict]:
         rows, cols = np.nonzero(roles == role)
         if rows.size:
             path = " ".join(f"M{c - 0.5},{r - 0.5}H{c + 0.5}V{r + 0.5}H{c - 0.5}Z" for r, c in zip(rows, cols))
-            shapes.append(dict(type="path", path=path, fillcolor=colour, opacity=0.3, line_width=0, layer="above"))
+            shapes.append(
+                dict(type="path", path=path, fillcolor=colour, opacity=0.3, line=dict(width=0), layer="above")
+            )
     return shapes
 
 
