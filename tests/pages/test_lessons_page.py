@@ -111,6 +111,9 @@ def test_the_lessons_page_lists_linked_steps_and_starts_the_lesson():
     links = [p for p in page_links(at) if p.label.startswith("Step ")]
     assert len(links) == COUNT
     assert links[3].query_string.endswith(f"lesson={LESSON.id}&step=4") and "pg_padding=1" in links[3].query_string
+    assert not at.code  # the slide links are drawn only when their panel opens
+    at.session_state["lesson_links_open"] = True
+    at.run()
     slides = at.code[0].value.splitlines()
     assert len(slides) == COUNT and "/playground?" in slides[0] and "step=1" in slides[0]
     assert "keeps it across reloads" in texts(at)
