@@ -278,7 +278,7 @@ def show_step_grey(result: conv.Convolution, position: int) -> None:
     if revealed:
         products, equation = st.columns([2, 3], vertical_alignment="center")
         ui.chart(figs.kernel_products_figure(win, height=360), key="kernel_fig", where=products)
-        equation.code(conv.window_equation(win), language=None, wrap_lines=True)
+        ui.sum_line(conv.window_equation(win), where=equation)
 
 
 def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None:
@@ -298,9 +298,7 @@ def show_step_colour(result: conv.Convolution, position: int, filt: int) -> None
     for c, name in enumerate(figs.CHANNEL_NAMES[: len(win.patch)]):
         st.caption(f"{name}: {conv.window_equation(win, channel=c)}")
     sums = " + ".join(conv.format_number(v) for v in win.channel_sums)
-    st.code(
-        f"{sums} (channels) + {conv.format_number(win.bias)} (bias) = {conv.format_number(win.value)}", language=None
-    )
+    ui.sum_line(f"{sums} (channels) + {conv.format_number(win.bias)} (bias) = {conv.format_number(win.value)}")
 
 
 st.title("Convolution playground")

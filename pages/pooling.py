@@ -81,8 +81,7 @@ st.markdown(
     "same cost, and a feature that moves by one pixel often lands in the same window."
 )
 
-st.code(
-    f"# PyTorch gives the same map:\ntorch.nn.functional.{'max' if mode == 'max' else 'avg'}_pool2d("
-    f"x, kernel_size={kernel}, stride={stride}, padding={padding})",
-    language="python",
+st.markdown(  # a code span, not st.code: no syntax highlighter to load on a first visit (ui.sum_line)
+    f"PyTorch gives the same map: `torch.nn.functional.{'max' if mode == 'max' else 'avg'}_pool2d("
+    f"x, kernel_size={kernel}, stride={stride}, padding={padding})`"
 )

@@ -105,3 +105,14 @@ def test_the_share_panel_draws_its_links_only_when_opened(page, app_url):
     expect(links.first).to_contain_text("/playground?pg_stride=2")
     expect(links.nth(1)).to_contain_text("show=")
     assert page.locator(EXCEPTION).count() == 0
+
+
+@pytest.mark.parametrize("path", ["playground", "pooling", "lessons"])
+def test_a_first_visit_loads_no_syntax_highlighter(page, app_url, path):
+    """Sums and slide links are code spans or drawn on demand: the highlighter is 1.5 MB and ~0.35 s here."""
+    scripts: list[str] = []
+    page.on("request", lambda request: scripts.append(request.url) if request.url.endswith(".js") else None)
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page)
+    assert any("PlotlyChart" in url or "Selectbox" in url for url in scripts)  # the watch sees lazy chunks
+    assert not [url for url in scripts if "SyntaxHighlighter" in url]
