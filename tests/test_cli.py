@@ -140,6 +140,20 @@ def test_serve_warms_up_once_and_freezes_what_it_loaded(monkeypatch):
     assert not [t for t in threading.enumerate() if t.name == "cnnviz-warm-up"]
 
 
+def test_the_warm_up_imports_every_module_a_page_may_import():
+    """In a fresh interpreter: what the warm-up leaves unimported, a fresh server's first page imports."""
+    script = (
+        "import pkgutil, sys, cnnviz\n"
+        "from cnnviz import warmup\n"
+        "warmup._import_the_pages_modules()\n"
+        "names = {m.name for m in pkgutil.walk_packages(cnnviz.__path__, 'cnnviz.')}\n"
+        "print(sorted(names - set(sys.modules) - warmup.NOT_IMPORTED))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_serve_hands_its_options_to_streamlit(monkeypatch):
     from streamlit.web import cli
 
