@@ -265,14 +265,16 @@ def share_panel(page: str, settings: dict[str, Any]) -> None:
         names = [f.name for f in state.fields(page)]
         if not names:
             return
+        kept = f"share_picked_{page}"  # the ticks, kept while the panel is closed and its widget undrawn
         picked = st.multiselect(
             "Prepare for class: controls students see",
             names,
             help="The second link opens this view with only these controls; the others keep their values.",
-            default=names,
+            default=[n for n in st.session_state.get(kept, names) if n in names],
             format_func=state.title,
             key=f"share_show_{page}",
         )
+        st.session_state[kept] = picked
         st.code(state.link(base, page, settings, show=picked), language=None, wrap_lines=True)
 
 

@@ -50,3 +50,17 @@ def test_a_tampered_link_is_named_and_the_rest_applies(monkeypatch, page):
 def test_an_empty_link_opens_the_defaults_without_a_notice(monkeypatch, page):
     at = open_link(monkeypatch, page, {})
     assert not at.warning or all("link" not in w.value for w in at.warning)
+
+
+def test_the_class_links_ticks_survive_closing_the_share_panel(monkeypatch):
+    at = open_link(monkeypatch, "playground", {})
+    at.session_state["share_open_playground"] = True
+    at.run()
+    at.multiselect(key="share_show_playground").set_value(["pg_stride", "pg_padding"]).run()
+    assert at.sidebar.code[1].value.endswith("show=pg_stride%2Cpg_padding")
+    at.session_state["share_open_playground"] = False
+    at.run()
+    assert not at.sidebar.code  # closed: not drawn
+    at.session_state["share_open_playground"] = True
+    at.run()
+    assert at.multiselect(key="share_show_playground").value == ["pg_stride", "pg_padding"]
