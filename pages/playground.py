@@ -268,8 +268,8 @@ def show_step_grey(result: conv.Convolution, position: int) -> None:
         st.caption("Zoomed on the window (red outlines are the kernel taps):")
     crop = None if small else figs.window_crop(result, win)
     out_crop = None if small else figs.output_crop(result.output.shape[1:], position)
+    seen, made = st.columns(2)  # above the guess: the window stays in view while a student predicts
     revealed = guess_panel(result, position)
-    seen, made = st.columns(2)
     ui.chart(figs.input_figure(result, win, crop=crop, height=FIGURE_HEIGHT), key="input_fig", where=seen)
     output = figs.output_figure(
         result.output[0], position, crop=out_crop, height=FIGURE_HEIGHT, clickable=True, hide_current=not revealed
