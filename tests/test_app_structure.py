@@ -89,3 +89,15 @@ def test_the_browser_message_cache_is_off():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["global"]["minCachedMessageSize"] >= 1e12
     assert config["server"]["address"] == "127.0.0.1" and config["client"]["showErrorDetails"] == "none"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop has no Windows build")
+def test_the_server_runs_on_uvloop_and_httptools():
+    """Both are dependencies: a first visit's script requests cost the server about 0.2 s less with them."""
+    import uvicorn
+    from streamlit.web import bootstrap
+
+    assert bootstrap._get_uvloop_loop_factory() is not None  # Streamlit's server loop, when uvloop is there
+    config = uvicorn.Config(app=None)
+    config.load()
+    assert config.http_protocol_class.__module__ == "uvicorn.protocols.http.httptools_impl"
