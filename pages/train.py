@@ -119,12 +119,6 @@ with settings_column.container(border=True):
     )
     seed = ui.control(c4.number_input, "Seed", 0, 2**31 - 1, key="train_seed", help="Same seed, same run.")
     device = ui.control(c5.selectbox, "Device", devices, format_func=_device_title, key="train_device")
-    slow = ui.control(
-        st.checkbox,
-        f"Slow demo: one step every {SLOW_STEP_S} s",
-        key="train_slow",
-        help="A pace you can talk over: the curves, filters and answers change while you explain them.",
-    )
 
 config = TrainConfig(
     model=model,
@@ -143,7 +137,16 @@ for problem in problems:
 for warning in advice.config_warnings(config):
     settings_column.warning(warning)
 
-if settings_column.button("Start training", type="primary", disabled=bool(problems), key="train_start"):
+# Start and the pace on one row: in projector mode at 720 px the button otherwise sat on the screen's edge
+start_row = settings_column.container(horizontal=True, vertical_alignment="center")
+started = start_row.button("Start training", type="primary", disabled=bool(problems), key="train_start")
+slow = ui.control(
+    start_row.checkbox,
+    f"Slow demo: one step every {SLOW_STEP_S} s",
+    key="train_slow",
+    help="A pace you can talk over: the curves, filters and answers change while you explain them.",
+)
+if started:
     try:
         pace = {"gate": PacedGate(SLOW_STEP_S)} if slow else {}
         ui.start_training(config, ui.split(dataset, True), ui.split(dataset, False), **pace)
