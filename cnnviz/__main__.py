@@ -10,38 +10,36 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import torch
 from tqdm import tqdm
 
 from cnnviz import data, models, train, weights
-from cnnviz.card import build_card
+from cnnviz.card import FIELDS, Field, build_card, is_int
 
 BAR = "{desc} [{bar:30}] {percentage:3.0f}%{postfix}"  # tqdm puts ", " before the postfix
 
 
-def positive_int(text: str) -> int:
-    """A count of 1 or more, refused before any data loads (0 epochs or images would fail mid-run)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} should be 1 or more")
-    return value
+def _checked(parse: Callable[[str], Any], field: Field) -> Callable[[str], Any]:
+    """An argparse type held to the card's rule for the value: what the card would refuse after the
+    run (0 epochs, a learning rate of 0 or NaN) is refused before any data loads."""
+
+    def convert(text: str) -> Any:
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} should be {field.what}") from None
+        if not field.fits(value):
+            raise argparse.ArgumentTypeError(f"{text} should be {field.what}")
+        return value
+
+    return convert
 
 
-def positive_float(text: str) -> float:
-    """A finite number above 0 (a learning rate of 0 or below trains nothing, or diverges)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} should be a number above 0")
-    return value
+THREADS = Field("a whole number of at least 1", lambda v: is_int(v) and v >= 1)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,9 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model and write NAME.safetensors + NAME.json")
     t.add_argument("--model", choices=list(models.MODELS), default=defaults.model)
     t.add_argument("--dataset", choices=list(data.DATASETS), default=None, help="default: the model's own dataset")
-    t.add_argument("--epochs", type=positive_int, default=defaults.epochs)
-    t.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
-    t.add_argument("--lr", type=positive_float, default=defaults.lr, help="peak learning rate")
+    t.add_argument("--epochs", type=_checked(int, FIELDS["epochs"]), default=defaults.epochs)
+    t.add_argument("--batch-size", type=_checked(int, FIELDS["batch_size"]), default=defaults.batch_size)
+    t.add_argument("--lr", type=_checked(float, FIELDS["lr"]), default=defaults.lr, help="peak learning rate")
     t.add_argument("--optimizer", choices=list(train.OPTIMIZERS), default=defaults.optimizer)
     t.add_argument("--schedule", choices=("onecycle", "constant"), default=defaults.schedule)
     t.add_argument(
@@ -62,11 +60,15 @@ def _parser() -> argparse.ArgumentParser:
         help="random shifts, scales, rotations, shear, elastic distortion and stroke thickness (for real-world digits)",
     )
     t.add_argument("--seed", type=int, default=defaults.seed)
-    t.add_argument("--train-size", type=positive_int, default=None, help="train on a random subset")
-    t.add_argument("--test-size", type=positive_int, default=None, help="evaluate on a random subset")
+    t.add_argument(
+        "--train-size", type=_checked(int, FIELDS["train_size"]), default=None, help="train on a random subset"
+    )
+    t.add_argument(
+        "--test-size", type=_checked(int, FIELDS["test_size"]), default=None, help="evaluate on a random subset"
+    )
     t.add_argument("--precision", choices=("auto", "fp32", "bf16"), default=defaults.precision)
     t.add_argument("--device", default=defaults.device, help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
-    t.add_argument("--threads", type=positive_int, default=None, help="CPU threads (default: torch's choice)")
+    t.add_argument("--threads", type=_checked(int, THREADS), default=None, help="CPU threads (default: torch's choice)")
     t.add_argument("--out", default=None, help="weights path (default runs/MODEL-DATASET.safetensors)")
     t.add_argument("--data-dir", default=None, help="dataset folder (default $CNNVIZ_DATA or ./data)")
     t.add_argument("--no-download", action="store_true", help="never try torchvision's download")
@@ -74,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--model", choices=list(models.MODELS), default="lenet5")
     e.add_argument("--weights", default=None, help="a .safetensors file (default: assets/MODEL)")
     e.add_argument("--device", default="auto")
-    e.add_argument("--threads", type=positive_int, default=None)
+    e.add_argument("--threads", type=_checked(int, THREADS), default=None)
     e.add_argument("--data-dir", default=None)
     e.add_argument("--no-download", action="store_true")
     sub.add_parser(
