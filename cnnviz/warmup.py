@@ -90,6 +90,9 @@ def _run_once() -> None:
     forks.wait_ready(HELPER_WAIT_S)  # not importing beside the first visitor's page
 
 
+NOT_IMPORTED = {"cnnviz.__main__", "cnnviz.browser"}  # the command line; the test and benchmark tooling
+
+
 def _import_the_pages_modules() -> None:
     """Every cnnviz module, so that a fresh server's first page runs none of their imports (about 50 ms)."""
     import cnnviz
@@ -97,9 +100,6 @@ def _import_the_pages_modules() -> None:
     for module in pkgutil.walk_packages(cnnviz.__path__, "cnnviz."):
         if module.name not in NOT_IMPORTED:
             importlib.import_module(module.name)
-
-
-NOT_IMPORTED = {"cnnviz.__main__", "cnnviz.browser"}  # the command line; the test and benchmark tooling
 
 
 def _start_training_helper() -> None:

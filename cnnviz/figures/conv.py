@@ -96,7 +96,11 @@ def _figure(
     return figure(traces, layout | ({"shapes": shapes} if shapes else {}))
 
 
-def _box(x0: float, x1: float, y0: float, y1: float, colour: str, width: int = 3, axis: str = "", **kwargs) -> dict:
+def _box(
+    x0: float, x1: float, y0: float, y1: float, colour: str, width: int = 3, axis: str = "", dash: str = "", **kwargs
+) -> dict:
+    """A rectangle round cells x0..x1, y0..y1; ``dash`` ('dash', 'dot') for a broken outline."""
+    line = dict(color=colour, width=width) | ({"dash": dash} if dash else {})
     return dict(
         type="rect",
         x0=x0 - 0.5,
@@ -105,7 +109,7 @@ def _box(x0: float, x1: float, y0: float, y1: float, colour: str, width: int = 3
         y1=y1 + 0.5,
         xref=f"x{axis}",
         yref=f"y{axis}",
-        line=dict(color=colour, width=width),
+        line=line,
         **kwargs,
     )
 
@@ -130,8 +134,7 @@ def _padding_marks(
     inside: np.ndarray, x: np.ndarray, y: np.ndarray, size: tuple[int, int], axis: str = "", width: int = 2
 ) -> list[dict]:
     """What sets padding apart without recolouring it: hatching over its cells and a dashed fence round the image."""
-    fence = _box(0, size[1] - 1, 0, size[0] - 1, PADDING_COLOUR, width, axis)
-    fence["line"]["dash"] = "dash"
+    fence = _box(0, size[1] - 1, 0, size[0] - 1, PADDING_COLOUR, width, axis, dash="dash")
     return [*_hatch(~inside, x, y, axis), fence]
 
 

@@ -87,8 +87,7 @@ def canvas_figure(
     values = canvas[channel]
     out_h, out_w = result.output.shape[1:]
     scale = _scale(result.canvas[channel])  # fixed by the final sums, so colours do not shift while stepping
-    shapes = [_box(0, out_w - 1, 0, out_h - 1, "#1f77b4", 2)]
-    shapes[0]["line"]["dash"] = "dash"
+    shapes = [_box(0, out_w - 1, 0, out_h - 1, "#1f77b4", 2, dash="dash")]
     if values.shape != (out_h, out_w):
         outer = (-p - 0.5, -p - 0.5, values.shape[1] - p - 0.5, values.shape[0] - p - 0.5)
         path = _ring(outer, (-0.5, -0.5, out_w - 0.5, out_h - 0.5))
