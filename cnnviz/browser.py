@@ -117,14 +117,16 @@ _APP_IDLE_JS = """() => {
         && app.getAttribute('data-test-script-state') === 'notRunning'
         && app.getAttribute('data-test-connection-state') === 'CONNECTED'
         && document.querySelector('[data-stale="true"]') === null
-        && document.querySelector('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]') === null;
+        && document.querySelector('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]') === null
+        && document.querySelector('[data-testid="stBidiComponentRegular"]:not(:has(.cnnviz-figure svg))') === null;
 }"""
 
 
 def wait_for_app(page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
     """Wait until the app is connected, its run is over, nothing is stale or still loading.
 
-    Streamlit loads each widget's code on first use and shows a grey skeleton until then.
+    Streamlit loads each widget's code on first use and shows a grey skeleton until then; our own
+    figures (cnnviz/frontend/figure) count once their script has drawn them.
 
     Polls the page itself (no fixed sleeps). Right after a click the state can still read
     "notRunning" for a few ms before the rerun starts: use ``wait_for_rerun`` for actions.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -585,11 +586,46 @@ def projector_switch() -> bool:
     return on
 
 
-def chart(fig: Any, key: str, where: Any = None, **kwargs: Any) -> Any:
-    """Draw a plotly figure: the camera button saves cnnviz-<key>.png, and projector mode enlarges its text."""
+@st.cache_resource(show_spinner=False)
+def _svg_figure() -> Callable[..., Any]:
+    """cnnviz/frontend/figure: our SVG drawing of grid figures, in the page itself (no iframe, no plotly.js).
+
+    Declared in pyproject.toml like the canvas, so the browser fetches and caches the script once;
+    an install without that manifest sends the same script inline."""
+    folder = Path(__file__).parent / "frontend" / "figure"
+    try:
+        return st.components.v2.component("cnnviz.figure", js="figure.js", css="figure.css", isolate_styles=False)
+    except Exception:
+        js, css = ((folder / name).read_text() for name in ("figure.js", "figure.css"))
+        return st.components.v2.component("cnnviz_figure_inline", js=js, css=css, isolate_styles=False)
+
+
+def chart(fig: Any, key: str, where: Any = None, on_select: Callable[[], None] | None = None, **kwargs: Any) -> Any:
+    """Draw a figure: grids as our own SVG (heatmaps.drawn_json), the rest with plotly; both save
+    cnnviz-<key>.png, and projector mode enlarges their text. ``on_select`` runs when a click picks a
+    point (read it with ``clicked``)."""
     if st.session_state.get(PRESENT_KEY, False):
         heatmaps.for_projector(fig)
-    return (where or st).plotly_chart(fig, key=key, config=heatmaps.plotly_config(key), **kwargs)
+    config = heatmaps.plotly_config(key)
+    drawn = heatmaps.drawn_json(fig)
+    if drawn is None:
+        select = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
+        return (where or st).plotly_chart(fig, key=key, config=config, **select, **kwargs)
+    payload = {"figure": drawn, "filename": config["toImageButtonOptions"]["filename"]}
+    height = fig.layout.height or "content"  # reserved before the script draws: nothing below jumps
+    events = {"on_selection_change": on_select} if on_select else {}
+    if where is None:
+        return _svg_figure()(key=key, data=payload, height=height, **events)
+    with where:
+        return _svg_figure()(key=key, data=payload, height=height, **events)
+
+
+def clicked(key: str) -> Any:
+    """The customdata of the point a click on chart `key` picked, or None (plotly's selection or ours)."""
+    value = st.session_state.get(key)
+    selection = value.get("selection") if value is not None else None
+    points = (selection or {}).get("points") or []
+    return points[0].get("customdata") if points else None
 
 
 def sum_line(text: str, where: Any = None) -> None:

@@ -135,9 +135,9 @@ ui.write_url(PAGE)
 
 def _picked() -> None:
     """A click on a tile's handle in the close-up grid chooses that channel."""
-    points = st.session_state["fm_pick"].selection.points
-    if points:
-        st.session_state["fm_channel"] = int(points[0]["customdata"])
+    channel = ui.clicked("fm_pick")
+    if channel is not None:
+        st.session_state["fm_channel"] = int(channel)
 
 
 def channel_slider(key: str, count: int) -> int:
@@ -173,7 +173,6 @@ def close_up() -> None:
         ),
         key="fm_pick",
         on_select=_picked,
-        selection_mode="points",
     )
     conv = activations.producing_conv(model, layer)
     big, kernel, source = st.columns(3)

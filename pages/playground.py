@@ -64,9 +64,9 @@ def find_ink() -> None:
 
 def cell_clicked() -> None:
     """A click on an output cell moves the window to the position that fills it."""
-    points = st.session_state["output_fig"].selection.points
-    if points:
-        st.session_state.update(pg_step=int(points[0]["customdata"]) + 1, pg_playing=False)
+    position = ui.clicked("output_fig")
+    if position is not None:
+        st.session_state.update(pg_step=int(position) + 1, pg_playing=False)
 
 
 def upload_changed() -> None:
@@ -274,7 +274,7 @@ def show_step_grey(result: conv.Convolution, position: int) -> None:
     output = figs.output_figure(
         result.output[0], position, crop=out_crop, height=FIGURE_HEIGHT, clickable=True, hide_current=not revealed
     )
-    ui.chart(output, key="output_fig", where=made, on_select=cell_clicked, selection_mode="points")
+    ui.chart(output, key="output_fig", where=made, on_select=cell_clicked)
     if revealed:
         products, equation = st.columns([2, 3], vertical_alignment="center")
         ui.chart(figs.kernel_products_figure(win, height=360), key="kernel_fig", where=products)

@@ -28,6 +28,6 @@ def test_the_copy_is_declared_for_streamlit_and_shipped_with_the_package():
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    (component,) = project["tool"]["streamlit"]["component"]["components"]
+    (component,) = [c for c in project["tool"]["streamlit"]["component"]["components"] if c["name"] == "canvas"]
     assert (ROOT / "cnnviz" / component["asset_dir"]) == VENDORED
     assert "frontend/canvas/*" in project["tool"]["setuptools"]["package-data"]["cnnviz"]

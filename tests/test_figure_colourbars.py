@@ -22,7 +22,7 @@ from cnnviz import layer_table as layer_info
 from cnnviz.figures import conv as conv_figs
 from cnnviz.figures import network, training
 from cnnviz.figures import transposed as transposed_figs
-from cnnviz.figures.heatmaps import PROJECTOR_FONT, for_projector
+from cnnviz.figures.heatmaps import PROJECTOR_FONT, drawn_json, for_projector
 
 COLOUR_MAPPED = {"heatmap", "contour", "surface", "histogram2d"}  # traces that turn numbers into colours
 NO_HEATMAP = {  # builders that draw no colour-mapped trace (checked: they really draw none)
@@ -34,6 +34,16 @@ NO_HEATMAP = {  # builders that draw no colour-mapped trace (checked: they reall
     "training.tiles_figure": "pictures of digits, drawn as an image",
 }
 HELPERS = {"heatmaps.figure": "any figure from the dicts given: every builder's last step, checked through them"}
+DRAWN_BY_PLOTLY = {  # everything else is drawn by our own SVG figure (cnnviz/frontend/figure), without plotly.js
+    "conv.volume_figure": "3-D surfaces",
+    "network.class_scores": "bars",
+    "network.parameter_bars": "bars on a category axis",
+    "network.fc_comparison_bars": "bars on a log axis",
+    "network.shift_sweep_figure": "curves with a legend",
+    "training.curves_figure": "curves with a legend",
+    "training.tiles_figure": "an image trace",
+    "training.confusion_figure": "category axes",
+}
 BACKDROPS: dict[str, str] = {}  # builders where one heatmap is a picture under another: only the top one needs a bar
 
 
@@ -194,6 +204,15 @@ def test_what_is_sent_needs_no_validation(built, name):
             assert validated["layout"] == sent["layout"], name
 
 
+@pytest.mark.parametrize("name", sorted(discovered_builders()))
+def test_grids_are_drawn_without_plotly(built, name):
+    """A grid figure that picks up an attribute our SVG figure does not read falls back to plotly.js (and
+    its 0.6-1 s module start on a first visit): this says so rather than letting it happen quietly."""
+    for fig in built[name]:
+        for shown in (fig, for_projector(copy.deepcopy(fig))):
+            assert (drawn_json(shown) is not None) == (name not in DRAWN_BY_PLOTLY), name
+
+
 def test_the_checks_can_fail():
     raw = go.Figure([], {"shapes": [{"type": "line", "line_dash": "dash"}]}, _validate=False)
     assert json.loads(raw.to_json())["layout"] != json.loads(go.Figure(raw.to_dict()).to_json())["layout"]
@@ -201,6 +220,9 @@ def test_the_checks_can_fail():
     assert not _shows_bar(bare["data"][0], bare["layout"])
     two = [dict(type="heatmap", colorscale="Viridis", zmin=0, zmax=1), dict(type="heatmap", zmin=0, zmax=2)]
     assert _scale_of(two[0]) != _scale_of(two[1])
+    assert drawn_json(go.Figure([dict(type="heatmap", z=[[1]])], _validate=False)) is not None
+    assert drawn_json(go.Figure([dict(type="heatmap", z=[[1]], zsmooth="best")], _validate=False)) is None
+    assert drawn_json(go.Figure([dict(type="scatter", x=[1], y=[1])], _validate=False)) is None  # in a legend
 
 
 def _small_fonts(spec, path: str = "") -> list[str]:

@@ -114,5 +114,5 @@ def test_a_first_visit_loads_no_syntax_highlighter(page, app_url, path):
     page.on("request", lambda request: scripts.append(request.url) if request.url.endswith(".js") else None)
     page.goto(f"{app_url}/{path}")
     wait_for_app(page)
-    assert any("PlotlyChart" in url or "Selectbox" in url for url in scripts)  # the watch sees lazy chunks
+    assert any("cnnviz.figure" in url or "Selectbox" in url for url in scripts)  # the watch sees lazy chunks
     assert not [url for url in scripts if "SyntaxHighlighter" in url]

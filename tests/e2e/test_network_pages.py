@@ -23,7 +23,7 @@ def test_clicking_a_tile_picks_that_channel(page, app_url):
     errors = collect_console_errors(page)
     open_from_sidebar(page, app_url, "Feature maps")
     wait_for_rerun(page, lambda: page.locator(MAIN).get_by_text("One channel up close", exact=True).click())
-    handles = page.locator(f"{MAIN} .scatterlayer .point")
+    handles = page.locator(f"{MAIN} .cnnviz-figure .cnnviz-scatter .point")
     expect(handles).to_have_count(32)  # SimpleCNN conv1: one handle per channel
     wait_for_rerun(page, lambda: handles.nth(5).click(force=True))
     expect(page.locator(MAIN).get_by_text("conv1, channel 5", exact=True)).to_be_visible()

@@ -119,7 +119,7 @@ def test_the_main_result_and_its_control_fit_the_first_screen(sized, app_url, na
         assert box["x"] >= 0 and box["y"] >= 0, f"{selector} starts off screen: {box}"
         assert box["x"] + box["width"] <= width + 1, f"{selector} is cut at the right: {box}"
         assert box["y"] + box["height"] <= height + 1, f"{selector} is below the first screen: {box}"
-    for chart in page.locator(f"{MAIN} .js-plotly-plot").all():
+    for chart in page.locator(f"{MAIN} :is(.js-plotly-plot, .cnnviz-figure)").all():
         assert overlapping(chart.evaluate(_TITLE_BOXES_JS)) == [], f"figure titles overlap on {name}"
     sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
     folded = sidebar is None or sidebar["x"] + sidebar["width"] <= 1
@@ -129,6 +129,7 @@ def test_the_main_result_and_its_control_fit_the_first_screen(sized, app_url, na
         assert text.evaluate(_FONT_PX_JS) >= 20
         titles = page.locator(
             f"{MAIN} .js-plotly-plot .gtitle, {MAIN} .js-plotly-plot .xtick text, "
+            f"{MAIN} .cnnviz-figure .gtitle, {MAIN} .cnnviz-figure .xtick, {MAIN} .cnnviz-figure .cbtick, "
             f"{MAIN} .cnnviz-tiles-title, {MAIN} .cnnviz-colourbar-ticks span"  # the feature-map pictures' text
         )
         sizes = [t.evaluate(_FONT_PX_JS) for t in titles.all()]
@@ -155,12 +156,9 @@ def test_a_presenters_clicker_and_the_arrow_keys_step_the_window(page, app_url):
 def test_a_click_on_an_output_cell_moves_the_window_there(page, app_url):
     page.goto(f"{app_url}/playground")
     wait_for_app(page)
-    chart = page.locator(".st-key-output_fig .js-plotly-plot")
-    x, y = chart.evaluate(
-        """(gd) => { const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
-            return [r.left + xa._offset + xa.l2p(1), r.top + ya._offset + ya.l2p(2)]; }"""
-    )
-    wait_for_rerun(page, lambda: page.mouse.click(x, y))
+    handles = page.locator(".st-key-output_fig .cnnviz-scatter .point")  # one per output cell, row by row
+    expect(handles).to_have_count(9)
+    wait_for_rerun(page, lambda: handles.nth(7).click(force=True))
     page.get_by_text("Step 8 of 9").wait_for()  # row 2, column 1 of the 3×3 output
     assert page.locator(EXCEPTION).count() == 0
 

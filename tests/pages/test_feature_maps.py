@@ -2,10 +2,10 @@
 
 import html
 import io
-import json
 
 import numpy as np
 import pytest
+from figures import figure_specs
 from kept import give_models
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -19,10 +19,9 @@ def app(open_page) -> AppTest:
 
 
 def charts(at: AppTest) -> dict[str, dict]:
-    """Plotly figures on the page by title (or first axis text), as the browser gets them."""
+    """Figures on the page by title (or first annotation), as the browser gets them."""
     found = {}
-    for element in at.get("plotly_chart"):
-        spec = json.loads(element.proto.spec)
+    for spec in figure_specs(at):
         layout = spec.get("layout", {})
         title = layout.get("title", {}).get("text") or layout.get("annotations", [{}])[0].get("text", "")
         found[title] = spec

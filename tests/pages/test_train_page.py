@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from figures import figure_specs
 from kept import kept_models
 from streamlit.testing.v1 import AppTest
 
@@ -132,8 +133,7 @@ def test_finished_run_shows_results_and_offers_the_model(app, gate):
         accuracy / 100, abs=1e-4
     )
     assert "Feature maps" in app.info[-1].value
-    charts = [c.proto.id for c in app.get("plotly_chart")]
-    assert len(charts) == 5  # curves, watched digits, filters, confusion matrix, wrong digits
+    assert len(figure_specs(app)) == 5  # curves, watched digits, filters, confusion matrix, wrong digits
     assert app.get("download_button")
     app.run()  # a rerun does not register the same model twice
     assert len(kept_models(app)) == 1

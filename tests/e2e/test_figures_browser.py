@@ -1,0 +1,75 @@
+"""Our own SVG figures (cnnviz/frontend/figure) in Chromium: drawn without plotly.js, with every cell,
+number and colour bar the figure JSON holds, a hover readout, click-to-pick and a PNG download."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from cnnviz.browser import EXCEPTION, collect_console_errors, wait_for_app, wait_for_rerun
+
+pytestmark = pytest.mark.e2e
+INPUT = ".st-key-input_fig .cnnviz-figure"
+OUTPUT = ".st-key-output_fig .cnnviz-figure"
+
+
+@pytest.mark.parametrize("path", ["playground", "pooling", "transposed"])
+def test_a_grid_page_loads_no_plotly(page, app_url, path):
+    """plotly.js's module start is 0.6-1 s of a first visit here: the grid pages do without it."""
+    errors = collect_console_errors(page)
+    scripts: list[str] = []
+    page.on("request", lambda request: scripts.append(request.url) if request.url.endswith(".js") else None)
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page)
+    assert any("bidi-components/cnnviz.figure/figure.js" in url for url in scripts)
+    assert not [url for url in scripts if "PlotlyChart" in url]
+    assert page.locator(".cnnviz-figure svg").count() >= 1
+    assert page.locator(".js-plotly-plot").count() == 0
+    assert page.locator(EXCEPTION).count() == 0
+    assert errors == []
+
+
+def test_the_worked_example_is_drawn_cell_by_cell(page, app_url):
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    cells = page.locator(f"{INPUT} .cnnviz-heatmap rect")
+    expect(cells).to_have_count(25)  # the 5×5 worked example
+    numbers = page.locator(f"{INPUT} .cnnviz-cell-text text").all_text_contents()
+    assert numbers[:5] == ["1", "1", "1", "0", "0"]  # its first row
+    assert page.locator(f"{INPUT} .colorbar").count() == 1
+    assert page.locator(f"{OUTPUT} .colorbar").count() == 1
+    expect(page.locator(f"{OUTPUT} .cnnviz-cell-text text")).to_have_text(["4"])  # step 1: one cell so far
+    wait_for_rerun(page, lambda: page.locator(".st-key-pg_next button").click())
+    expect(page.locator(f"{OUTPUT} .cnnviz-cell-text text")).to_have_count(2)
+    fills = {cell.get_attribute("fill") for cell in cells.all()}
+    assert fills == {"rgb(0,0,0)", "rgb(255,255,255)"}  # a binary image on the grey scale, black to white
+
+
+def test_hovering_a_cell_reads_its_value(page, app_url):
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    box = page.locator(f"{INPUT} .cnnviz-heatmap rect").nth(5).bounding_box()  # row 1, column 0
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = page.locator(f"{INPUT} .cnnviz-figure-tip")
+    expect(tip).to_be_visible()
+    expect(tip).to_have_text("row 1, col 0: 0")
+    page.mouse.move(0, 0)
+    expect(tip).to_be_hidden()
+
+
+def test_the_png_button_saves_the_figure_at_twice_its_size(page, app_url):
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    figure = page.locator(INPUT)
+    figure.hover()
+    with page.expect_download() as download:
+        figure.locator(".cnnviz-figure-save").click()
+    assert download.value.suggested_filename == "cnnviz-input_fig.png"
+    picture = Image.open(io.BytesIO(download.value.path().read_bytes()))
+    svg = figure.locator("svg").bounding_box()
+    assert picture.format == "PNG" and picture.size == (round(2 * svg["width"]), round(2 * svg["height"]))
+    low, high = picture.convert("L").getextrema()
+    assert high - low > 200  # drawn: black cells on white, not a blank page
