@@ -126,7 +126,7 @@ def show_scatter(result: transposed.TransposedConvolution) -> None:
     if len(sums) > MAX_SUMS:
         sums = sums[:MAX_SUMS] + [f"… and {len(sums) - MAX_SUMS} more cells"]
     st.caption("The cells this copy touched, with every contribution so far:")
-    st.code("\n".join(sums) or "(every cell of this copy was cropped away)", language=None)
+    ui.sum_lines(sums or ["(every cell of this copy was cropped away)"])
 
 
 def show_as_convolution(result: transposed.TransposedConvolution) -> None:
@@ -143,7 +143,7 @@ def show_as_convolution(result: transposed.TransposedConvolution) -> None:
         "Tints: blue = zeros inserted between input cells (stride), grey = the border, "
         "orange = output_padding's extra rows and columns; red outlines = the kernel's taps."
     )
-    st.code(conv.window_equation(win), language=None, wrap_lines=True)
+    ui.sum_line(conv.window_equation(win))
     ui.chart(figs.map_figure(view.weight[0, 0], "Kernel, flipped", height=210), key="tc_conv_kernel")
     for number_, line in enumerate(transposed.view2_story(result), start=1):
         st.markdown(f"{number_}. {line}")
@@ -177,20 +177,26 @@ def show_chain(digit: int) -> None:
     st.caption(
         "Both layers use the bilinear 3×3 kernel here, so the digit grows smoothly instead of with learned weights."
     )
-    arguments = "kernel_size=3, stride=2, padding=1" + (", output_padding=1" if fix else "")
-    st.code(
-        "class DeconvNetwork(nn.Module):\n"
-        "    def __init__(self):\n"
-        "        super().__init__()\n"
-        f"        up = dict({arguments})\n"
-        "        self.up1 = nn.ConvTranspose2d(1, 1, **up)\n"
-        "        self.up2 = nn.ConvTranspose2d(1, 1, **up)\n\n"
-        "    def forward(self, x):  # x: (N, 1, 7, 7)\n"
-        f"        x = self.up1(x)  # (N, 1, {shapes[1]}, {shapes[1]})\n"
-        f"        return self.up2(x)  # (N, 1, {shapes[2]}, {shapes[2]})",
-        language="python",
-        wrap_lines=True,
+    # Drawn only while open, like the lessons' slide links: closed, a first visit does not load the
+    # code-block highlighter (1.5 MB, about 0.3 s of the browser's time here).
+    code = st.expander(
+        "The tutorial's network in PyTorch", icon=":material/code:", key="tc_code_open", on_change="rerun"
     )
+    if code.open:
+        arguments = "kernel_size=3, stride=2, padding=1" + (", output_padding=1" if fix else "")
+        code.code(
+            "class DeconvNetwork(nn.Module):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            f"        up = dict({arguments})\n"
+            "        self.up1 = nn.ConvTranspose2d(1, 1, **up)\n"
+            "        self.up2 = nn.ConvTranspose2d(1, 1, **up)\n\n"
+            "    def forward(self, x):  # x: (N, 1, 7, 7)\n"
+            f"        x = self.up1(x)  # (N, 1, {shapes[1]}, {shapes[1]})\n"
+            f"        return self.up2(x)  # (N, 1, {shapes[2]}, {shapes[2]})",
+            language="python",
+            wrap_lines=True,
+        )
 
 
 st.title("Transposed convolution")

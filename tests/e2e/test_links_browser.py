@@ -107,9 +107,9 @@ def test_the_share_panel_draws_its_links_only_when_opened(page, app_url):
     assert page.locator(EXCEPTION).count() == 0
 
 
-@pytest.mark.parametrize("path", ["playground", "pooling", "lessons"])
+@pytest.mark.parametrize("path", ["playground", "pooling", "transposed", "lessons"])
 def test_a_first_visit_loads_no_syntax_highlighter(page, app_url, path):
-    """Sums and slide links are code spans or drawn on demand: the highlighter is 1.5 MB and ~0.35 s here."""
+    """Sums are code spans, slide links and code drawn on demand: the highlighter is 1.5 MB and ~0.35 s here."""
     scripts: list[str] = []
     page.on("request", lambda request: scripts.append(request.url) if request.url.endswith(".js") else None)
     page.goto(f"{app_url}/{path}")

@@ -31,7 +31,8 @@ def step_text(at: AppTest) -> str:
 
 
 def sums(at: AppTest) -> str:
-    return at.code[0].value
+    """The written-out sums (code spans, one per line) under the step's figures."""
+    return next(m.value for m in at.markdown if m.value.startswith("`")).replace("`", "").replace("  \n", "\n")
 
 
 def click(at: AppTest, name: str) -> AppTest:
@@ -109,6 +110,9 @@ def test_chain_goes_25_then_28_with_output_padding(app):
     assert "7 → 13 → 25, not 28" in app.warning[0].value
     app.toggle(key="tc_chain_fix").set_value(True).run()
     assert "7 → 14 → 28" in app.success[0].value
+    assert not app.main.code  # the network's code is drawn only when its panel opens
+    app.session_state["tc_code_open"] = True
+    app.run()
     assert "output_padding=1)" in app.main.code[-1].value and "(N, 1, 28, 28)" in app.main.code[-1].value
 
 
