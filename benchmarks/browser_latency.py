@@ -171,9 +171,20 @@ _STAMP_INPUT_JS = """(() => {
     }
     const send = WebSocket.prototype.send;
     WebSocket.prototype.send = function (data) { window.__at.send = performance.now(); return send.call(this, data); };
+    // a figure redrawn after the page went idle (our SVG figures draw once their script's promise
+    // resolves, plotly.js once its own does): the last change inside one ends the interaction
+    const inFigure = (change) => change.target.closest?.('.cnnviz-figure, .js-plotly-plot');
+    new MutationObserver((changes) => {
+        if (changes.some(inFigure)) window.__at.drawn = performance.now();
+    }).observe(document, { childList: true, subtree: true, attributes: true });
 })()"""
-_SINCE_INPUT_JS = """(stamp) => performance.now() - (stamp === 'input'
-    ? Math.max(window.__at.pointerdown ?? -Infinity, window.__at.keydown ?? -Infinity) : window.__at[stamp])"""
+_SINCE_INPUT_JS = """async (stamp) => {
+    const idle = performance.now();
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const end = Math.max(idle, window.__at.drawn ?? -Infinity);
+    return end - (stamp === 'input'
+        ? Math.max(window.__at.pointerdown ?? -Infinity, window.__at.keydown ?? -Infinity) : window.__at[stamp]);
+}"""
 
 
 def measure(
@@ -183,8 +194,8 @@ def measure(
     from the browser's message to the server until that run's end (server + websocket).
 
     The total is timed in the page (performance.now at the input event, or at the page's message
-    to the server for timed updates, and once the rerun is over), so Playwright's own checks before
-    a click are not counted.
+    to the server for timed updates, and once the rerun is over, or later if a figure was still
+    being drawn two frames after that), so Playwright's own checks before a click are not counted.
     """
     page.goto(f"{url}/{url_path}")
     wait_for_app(page)

@@ -36,13 +36,9 @@ NO_HEATMAP = {  # builders that draw no colour-mapped trace (checked: they reall
 HELPERS = {"heatmaps.figure": "any figure from the dicts given: every builder's last step, checked through them"}
 DRAWN_BY_PLOTLY = {  # everything else is drawn by our own SVG figure (cnnviz/frontend/figure), without plotly.js
     "conv.volume_figure": "3-D surfaces",
-    "network.class_scores": "bars",
-    "network.parameter_bars": "bars on a category axis",
-    "network.fc_comparison_bars": "bars on a log axis",
     "network.shift_sweep_figure": "curves with a legend",
     "training.curves_figure": "curves with a legend",
     "training.tiles_figure": "an image trace",
-    "training.confusion_figure": "category axes",
 }
 BACKDROPS: dict[str, str] = {}  # builders where one heatmap is a picture under another: only the top one needs a bar
 

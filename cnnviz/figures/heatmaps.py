@@ -114,14 +114,17 @@ DRAWN_TRACE_KEYS = {
         "type", "mode", "x", "y", "xaxis", "yaxis", "marker", "line", "customdata", "hovertemplate", "hoverinfo",
         "showlegend",
     },
+    "bar": {"type", "x", "y", "xaxis", "yaxis", "marker", "text", "textposition", "textfont", "hovertemplate"},
 }  # fmt: skip
 DRAWN_LAYOUT_KEYS = {
     "title", "height", "margin", "font", "plot_bgcolor", "paper_bgcolor", "shapes", "annotations", "clickmode",
+    "showlegend",
 }  # fmt: skip
 DRAWN_AXIS_KEYS = {
     "domain", "anchor", "range", "autorange", "scaleanchor", "constrain", "dtick", "side", "visible",
-    "showticklabels", "showgrid", "gridwidth", "zeroline", "title", "tickfont",
+    "showticklabels", "showgrid", "gridwidth", "zeroline", "title", "tickfont", "type",
 }  # fmt: skip
+DRAWN_AXIS_TYPES = {"linear", "log", "category"}
 DRAWN_SHAPES = {"rect", "path", "line"}
 _AXIS = re.compile(r"^[xy]axis\d*$")
 
@@ -135,12 +138,17 @@ def drawn_json(fig: go.Figure) -> str | None:
         known = DRAWN_TRACE_KEYS.get(trace.get("type", "scatter"))
         if known is None or not set(trace) <= known or (trace["type"] == "scatter" and trace.get("showlegend", True)):
             return None
+        outside = trace.get("textposition", "outside") == "outside"
+        if trace["type"] == "bar" and not (outside and "hovertemplate" in trace):
+            return None
     layout = spec["layout"]
     layout.pop("template", None)
+    if len(spec["data"]) > 1 and layout.get("showlegend", True) and any(t["type"] == "bar" for t in spec["data"]):
+        return None  # plotly would draw a legend for the bars
     axes = [value for key, value in layout.items() if _AXIS.match(key)]
     if not {key for key in layout if not _AXIS.match(key)} <= DRAWN_LAYOUT_KEYS:
         return None
-    if any(not set(axis) <= DRAWN_AXIS_KEYS for axis in axes):
+    if any(not set(axis) <= DRAWN_AXIS_KEYS or axis.get("type", "linear") not in DRAWN_AXIS_TYPES for axis in axes):
         return None
     if any(shape.get("type") not in DRAWN_SHAPES for shape in layout.get("shapes", ())):
         return None

@@ -16,9 +16,9 @@ INPUT = ".st-key-input_fig .cnnviz-figure"
 OUTPUT = ".st-key-output_fig .cnnviz-figure"
 
 
-@pytest.mark.parametrize("path", ["playground", "pooling", "transposed"])
-def test_a_grid_page_loads_no_plotly(page, app_url, path):
-    """plotly.js's module start is 0.6-1 s of a first visit here: the grid pages do without it."""
+@pytest.mark.parametrize("path", ["playground", "pooling", "transposed", "architecture"])
+def test_a_page_of_grids_and_bars_loads_no_plotly(page, app_url, path):
+    """plotly.js's module start is 0.6-1 s of a first visit here: these pages do without it."""
     errors = collect_console_errors(page)
     scripts: list[str] = []
     page.on("request", lambda request: scripts.append(request.url) if request.url.endswith(".js") else None)
@@ -73,3 +73,15 @@ def test_the_png_button_saves_the_figure_at_twice_its_size(page, app_url):
     assert picture.format == "PNG" and picture.size == (round(2 * svg["width"]), round(2 * svg["height"]))
     low, high = picture.convert("L").getextrema()
     assert high - low > 200  # drawn: black cells on white, not a blank page
+
+
+def test_the_parameter_bars_name_every_layer_with_its_share(page, app_url):
+    page.goto(f"{app_url}/architecture")
+    wait_for_app(page)
+    chart = page.locator(".st-key-arch_params .cnnviz-figure")
+    labels = chart.locator(".xtick").all_text_contents()
+    assert labels[:2] == ["conv1", "conv2"]  # SimpleCNN's layers with parameters, in order
+    expect(chart.locator(".cnnviz-bars .point")).to_have_count(len(labels))
+    shares = chart.locator(".cnnviz-bars text").all_text_contents()
+    assert len(shares) == len(labels) and all(s.endswith("%") for s in shares)
+    assert chart.locator(".ytick").count() >= 3  # a value axis to read the bars against

@@ -1,5 +1,6 @@
-// cnnviz figure: draws the plotly subset our grid figures use (heatmaps, outline and handle scatters,
-// shapes, annotations, colour bars on linear axes) as one SVG, in the page (no iframe, no plotly.js).
+// cnnviz figure: draws the plotly subset our figures use (heatmaps, outline and handle scatters, bars,
+// shapes, annotations, colour bars; linear, log and category axes) as one SVG, in the page (no iframe,
+// no plotly.js).
 // plotly.js costs a first visit 0.6-1 s of module start on a 2-core machine before it draws anything;
 // this draws the same figure JSON in milliseconds. cnnviz.figures.heatmaps.drawable() decides which
 // figures come here; anything else still goes to st.plotly_chart.
@@ -64,13 +65,15 @@ function el(name, attrs = {}, parent = null) {
   return node;
 }
 
-function text(parent, x, y, content, size, attrs = {}) {
+function text(parent, x, y, content, size, attrs = {}, down = false) {
+  // plotly's text: <br> breaks lines (centred on y, or the first on y with `down`), other tags dropped
   const node = el("text", { x, y, "font-size": size, ...attrs }, parent);
   const lines = String(content).split(/<br\s*\/?>/i).map((l) => l.replace(/<[^>]*>/g, ""));
   if (lines.length === 1) node.textContent = lines[0];
   else
     lines.forEach((line, k) => {
-      const span = el("tspan", { x, dy: k === 0 ? `${-(lines.length - 1) * 0.6}em` : "1.2em" }, node);
+      const first = down ? "0" : `${-(lines.length - 1) * 0.6}em`;
+      const span = el("tspan", { x, dy: k === 0 ? first : "1.2em" }, node);
       span.textContent = line;
     });
   return node;
@@ -173,11 +176,14 @@ function cellEdges(centres) {
 }
 
 function heatmapAxes(trace) {
+  // cell centres (names on a category axis sit at 0, 1, 2 ...) and the cell borders around them
   const z = trace.z || [];
   const rows = z.length, cols = rows ? z[0].length : 0;
-  const x = trace.x || Array.from({ length: cols }, (_, i) => i);
-  const y = trace.y || Array.from({ length: rows }, (_, i) => i);
-  return { x, y, xe: cellEdges(x), ye: cellEdges(y) };
+  const named = (v) => Array.isArray(v) && typeof v[0] === "string";
+  const xl = named(trace.x) ? trace.x : null, yl = named(trace.y) ? trace.y : null;
+  const x = !xl && trace.x ? trace.x : Array.from({ length: cols }, (_, i) => i);
+  const y = !yl && trace.y ? trace.y : Array.from({ length: rows }, (_, i) => i);
+  return { x, y, xl, yl, xe: cellEdges(x), ye: cellEdges(y) };
 }
 
 function layoutAxes(fig, width) {
@@ -187,21 +193,32 @@ function layoutAxes(fig, width) {
   if (m.autoexpand !== false) plot.x1 = Math.min(plot.x1, width - barRoom(fig) - 0.02 * width);
   const axes = {};
   const get = (name, letter) => {
-    if (!axes[name]) {
-      const spec = L[name] || {};
-      const d = spec.domain || [0, 1];
-      const span = letter === "x" ? plot.x1 - plot.x0 : plot.y1 - plot.y0;
-      axes[name] = { name, letter, spec, lo: Infinity, hi: -Infinity, p0: d[0] * span, p1: d[1] * span };
-    }
+    if (!axes[name]) axes[name] = { name, letter, spec: L[name] || {}, lo: Infinity, hi: -Infinity };
     return axes[name];
   };
   for (const trace of fig.data) {
     const xa = get(axisName(trace.xaxis || "x", "x"), "x"), ya = get(axisName(trace.yaxis || "y", "y"), "y");
     if (trace.type === "heatmap") {
-      const { xe, ye } = heatmapAxes(trace);
+      const { xe, ye, xl, yl } = heatmapAxes(trace);
+      if (xl) xa.categories = xl.map(String);
+      if (yl) ya.categories = yl.map(String);
       xa.lo = Math.min(xa.lo, ...xe); xa.hi = Math.max(xa.hi, ...xe);
       ya.lo = Math.min(ya.lo, ...ye); ya.hi = Math.max(ya.hi, ...ye);
       xa.heat = ya.heat = true;
+    } else if (trace.type === "bar") {
+      // categories at 0, 1, 2 ... (plotly's category axis); values from zero, room above for their text
+      xa.categories = trace.x.map(String);
+      xa.lo = -0.5; xa.hi = trace.x.length - 0.5; xa.heat = true;
+      const ys = trace.y.filter((v) => v !== null && isFinite(v));
+      if (ya.spec.type === "log") {
+        const logs = ys.filter((v) => v > 0).map(Math.log10);
+        ya.lo = Math.min(ya.lo, Math.min(...logs) - 0.3); ya.hi = Math.max(ya.hi, Math.max(...logs) + 0.4);
+      } else {
+        const top = Math.max(0, ...ys), bottom = Math.min(0, ...ys), pad = trace.text ? 0.12 : 0.05;
+        ya.lo = Math.min(ya.lo, bottom - (bottom < 0 ? pad : 0) * (top - bottom));
+        ya.hi = Math.max(ya.hi, top + pad * (top - bottom || 1));
+      }
+      ya.heat = ya.bars = true;
     }
   }
   for (const trace of fig.data) {
@@ -220,16 +237,44 @@ function layoutAxes(fig, width) {
     xa.partner = xa.partner || ya; ya.partner = ya.partner || xa;
   }
   for (const a of Object.values(axes)) {
+    a.log = a.spec.type === "log";
     if (!isFinite(a.lo)) { a.lo = -1; a.hi = 6; }
     const r = a.spec.range;
     if (r && a.spec.autorange !== true && a.spec.autorange !== "reversed") a.range = [r[0], r[1]];
     else a.range = a.spec.autorange === "reversed" ? [a.hi, a.lo] : [a.lo, a.hi];
+  }
+  if (m.autoexpand !== false) tickRoom(fig, axes, plot);
+  for (const a of Object.values(axes)) {
+    const d = a.spec.domain || [0, 1];
+    const span = a.letter === "x" ? plot.x1 - plot.x0 : plot.y1 - plot.y0;
+    a.p0 = d[0] * span; a.p1 = d[1] * span;
   }
   for (const a of Object.values(axes)) {
     const anchor = a.spec.scaleanchor && axes[axisName(a.spec.scaleanchor, a.spec.scaleanchor[0])];
     if (anchor) equalScale(a, anchor);
   }
   return { plot, axes, pairs: [...pairs.values()] };
+}
+
+function tickRoom(fig, axes, plot) {
+  // labels and titles of axes at the plot's left and bottom edges push the plot in, as plotly's automargin does
+  const font = (fig.layout.font && fig.layout.font.size) || 12;
+  for (const a of Object.values(axes)) {
+    const spec = a.spec, d = spec.domain || [0, 1];
+    if (spec.visible === false || d[0] > 0.01) continue;
+    const size = (spec.tickfont && spec.tickfont.size) || font;
+    const title = spec.title && spec.title.text ? ((spec.title.font && spec.title.font.size) || font) + 8 : 0;
+    if (a.letter === "y" && spec.side !== "right") {
+      const labels = spec.showticklabels === false ? [] : tickValues(a, 300, size).map((v) => tickText(a, v));
+      const room = Math.max(0, ...labels.map((t) => t.length * size * 0.6)) + 8 + title;
+      plot.x0 = Math.max(plot.x0, room);
+    } else if (a.letter === "x" && spec.showticklabels !== false && (a.categories || title)) {
+      const lines = a.categories ? Math.max(1, ...a.categories.map((c) => c.split(/<br\s*\/?>/i).length)) : 1;
+      const room = lines * size * 1.25 + 8 + title;
+      if (spec.side === "top") plot.y0 = Math.max(plot.y0, room);
+      else plot.y1 = Math.min(plot.y1, (fig.layout.height || 450) - room);
+    }
+  }
 }
 
 function barRoom(fig) {
@@ -240,6 +285,7 @@ function barRoom(fig) {
     if (t.type !== "heatmap" || t.showscale === false || bar.orientation === "h" || (bar.x ?? 1.02) < 1) continue;
     const size = (bar.tickfont && bar.tickfont.size) || (fig.layout.font && fig.layout.font.size) || 12;
     room = Math.max(room, (bar.xpad ?? 10) + (bar.thickness ?? 30) + 8 + size * 0.6 * 5);
+    if (bar.title && bar.title.text) room = Math.max(room, (bar.xpad ?? 10) + bar.title.text.length * size * 0.55 + 4);
   }
   return room;
 }
@@ -262,14 +308,16 @@ function equalScale(a, b) {
 }
 
 function mapper(axis, plot) {
-  // data value -> page pixel along this axis (y grows upwards in data, downwards on screen)
+  // data value -> page pixel along this axis (y grows upwards in data, downwards on screen); a log
+  // axis's range is in powers of ten, as plotly's is
   const [r0, r1] = axis.range;
+  const t = axis.log ? (v) => (v > 0 ? Math.log10(v) : r0) : (v) => v;
   if (axis.letter === "x") {
     const a = plot.x0 + axis.p0, len = axis.p1 - axis.p0;
-    return (v) => a + ((v - r0) / (r1 - r0)) * len;
+    return (v) => a + ((t(v) - r0) / (r1 - r0)) * len;
   }
   const bottom = plot.y1 - axis.p0, len = axis.p1 - axis.p0;
-  return (v) => bottom - ((v - r0) / (r1 - r0)) * len;
+  return (v) => bottom - ((t(v) - r0) / (r1 - r0)) * len;
 }
 
 function refMapper(ref, letter, geo) {
@@ -296,12 +344,14 @@ function draw(host) {
     const x0 = geo.plot.x0 + xa.p0, y0 = geo.plot.y1 - ya.p1;
     el("rect", { x: x0, y: y0, width: xa.p1 - xa.p0, height: ya.p1 - ya.p0, fill: L.plot_bgcolor || "#fff" }, svg);
   }
+  for (const a of Object.values(geo.axes)) drawGrid(svg, a, geo, font);
   const shapes = L.shapes || [];
   shapes.filter((s) => s.layer === "below").forEach((s) => drawShape(svg, s, geo));
   const hits = [];
   fig.data.forEach((trace, k) => {
     if (trace.type === "heatmap") hits.push(drawHeatmap(svg, trace, k, geo, font));
     else if (trace.type === "scatter") hits.push(drawScatter(svg, trace, k, geo));
+    else if (trace.type === "bar") hits.push(drawBars(svg, trace, k, geo, font));
   });
   shapes.filter((s) => s.layer !== "below").forEach((s) => drawShape(svg, s, geo));
   for (const a of Object.values(geo.axes)) drawAxis(svg, a, geo, font);
@@ -322,7 +372,7 @@ function draw(host) {
 function drawHeatmap(svg, trace, k, geo, font) {
   const xa = geo.axes[axisName(trace.xaxis || "x", "x")], ya = geo.axes[axisName(trace.yaxis || "y", "y")];
   const X = mapper(xa, geo.plot), Y = mapper(ya, geo.plot);
-  const { x, y, xe, ye } = heatmapAxes(trace);
+  const { x, y, xl, yl, xe, ye } = heatmapAxes(trace);
   const z = trace.z, stops = trace.colorscale;
   const flat = z.flat().filter((v) => v !== null && isFinite(v));
   const zmin = trace.zmin ?? Math.min(...flat), zmax = trace.zmax ?? Math.max(...flat);
@@ -343,7 +393,7 @@ function drawHeatmap(svg, trace, k, geo, font) {
         fill: css(colour),
       }, cells);
       if (template) {
-        const label = fill(template, { z: v, x: x[j], y: y[i], text: trace.text && trace.text[i] && trace.text[i][j] });
+        const label = fill(template, { z: v, x: xl ? xl[j] : x[j], y: yl ? yl[i] : y[i], text: trace.text && trace.text[i] && trace.text[i][j] });
         const fit = Math.min(size, (bottom - top) * 0.7, ((right - left) * 1.7) / Math.max(1, label.length));
         const light = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] > 140;
         if (label && fit >= 6) labels.push([(left + right) / 2, (top + bottom) / 2, label, fit, light ? "#000" : "#fff"]);
@@ -352,7 +402,7 @@ function drawHeatmap(svg, trace, k, geo, font) {
   }
   const words = el("g", { class: "cnnviz-cell-text", "text-anchor": "middle", "dominant-baseline": "central" }, svg);
   for (const [cx, cy, label, fit, colour] of labels) text(words, cx, cy, label, fit.toFixed(1), { fill: colour });
-  return { trace, k, kind: "heatmap", X, Y, x, y, xe, ye, xa, ya };
+  return { trace, k, kind: "heatmap", X, Y, x: xl || x, y: yl || y, xe, ye, xa, ya };
 }
 
 function drawScatter(svg, trace, k, geo) {
@@ -389,6 +439,37 @@ function drawScatter(svg, trace, k, geo) {
     }
   }
   return { trace, k, kind: "scatter", X, Y, xs, ys, xa, ya };
+}
+
+function drawBars(svg, trace, k, geo, font) {
+  // one bar per category, 80% of its slot, from zero (or a log axis's floor); its text just outside
+  const xa = geo.axes[axisName(trace.xaxis || "x", "x")], ya = geo.axes[axisName(trace.yaxis || "y", "y")];
+  const X = mapper(xa, geo.plot), Y = mapper(ya, geo.plot);
+  const g = el("g", { class: "cnnviz-bars" }, svg);
+  const colours = (trace.marker && trace.marker.color) || "#0072b2";
+  const half = (Math.abs(X(1) - X(0)) * 0.8) / 2;
+  const base = ya.log ? 10 ** Math.min(...ya.range) : 0;
+  const size = (trace.textfont && trace.textfont.size) || font;
+  trace.y.forEach((v, i) => {
+    if (v === null || !isFinite(v)) return;
+    const top = Math.min(Y(v), Y(base)), bottom = Math.max(Y(v), Y(base));
+    const colour = Array.isArray(colours) ? colours[i] : colours;
+    el("rect", { x: X(i) - half, y: top, width: 2 * half, height: Math.max(1, bottom - top), fill: colour, class: "point" }, g);
+    const label = trace.text && (Array.isArray(trace.text) ? trace.text[i] : trace.text);
+    if (label) text(g, X(i), v >= base ? top - 4 : bottom + size, label, size, { "text-anchor": "middle", fill: TEXT_COLOUR });
+  });
+  return { trace, k, kind: "bar", X, Y, xa, ya, half };
+}
+
+function drawGrid(svg, a, geo) {
+  // plotly's light grid lines across value axes (Streamlit's theme shows them on value axes only)
+  if (a.spec.visible === false || a.spec.showgrid === false || !a.bars || !a.partner) return;
+  const map = mapper(a, geo.plot), other = a.partner;
+  const g = el("g", { class: "cnnviz-grid", stroke: "#e6eaf1", "stroke-width": a.spec.gridwidth || 1 }, svg);
+  for (const [, p] of ticks(a, map, 12)) {
+    if (a.letter === "y") el("line", { x1: geo.plot.x0 + other.p0, x2: geo.plot.x0 + other.p1, y1: p, y2: p }, g);
+    else el("line", { y1: geo.plot.y1 - other.p0, y2: geo.plot.y1 - other.p1, x1: p, x2: p }, g);
+  }
 }
 
 function dash(kind, w) {
@@ -438,13 +519,14 @@ function drawAxis(svg, a, geo, font) {
     if (spec.showticklabels !== false) {
       const labels = ticks(a, map, size);
       for (const [v, px] of labels) {
-        text(g, px, top ? edge - 6 : edge + size + 4, tickLabel(v), size, { "text-anchor": "middle", class: "xtick" });
+        text(g, px, top ? edge - 6 : edge + size + 4, tickText(a, v), size, { "text-anchor": "middle", class: "xtick" }, !top);
       }
     }
     if (spec.title && spec.title.text) {
       const tsize = (spec.title.font && spec.title.font.size) || font;
       const mid = geo.plot.x0 + (a.p0 + a.p1) / 2;
-      const gap = (spec.showticklabels !== false ? size + 6 : 2) + (spec.title.standoff ?? 4);
+      const lines = a.categories ? Math.max(1, ...a.categories.map((c) => c.split(/<br\s*\/?>/i).length)) : 1;
+      const gap = (spec.showticklabels !== false ? lines * size * 1.2 + 6 : 2) + (spec.title.standoff ?? 4);
       text(svg, mid, top ? edge - gap - 2 : edge + gap + tsize, spec.title.text, tsize, {
         "text-anchor": "middle", fill: TEXT_COLOUR, class: "xtitle",
       });
@@ -454,7 +536,7 @@ function drawAxis(svg, a, geo, font) {
     edge = other ? geo.plot.x0 + (right ? other.p1 : other.p0) : geo.plot.x0;
     if (spec.showticklabels !== false) {
       for (const [v, py] of ticks(a, map, size)) {
-        text(g, right ? edge + 6 : edge - 6, py, tickLabel(v), size, {
+        text(g, right ? edge + 6 : edge - 6, py, tickText(a, v), size, {
           "text-anchor": right ? "start" : "end", "dominant-baseline": "central", class: "ytick",
         });
       }
@@ -469,10 +551,16 @@ function drawAxis(svg, a, geo, font) {
   }
 }
 
-function ticks(a, map, size) {
-  // tick values every dtick (thinned so labels never overlap), or a few round numbers
+function tickValues(a, px, size) {
+  // tick values: each category, powers of ten on a log axis, every dtick (thinned so labels never
+  // overlap), or a few round numbers
   const [lo, hi] = [Math.min(...a.range), Math.max(...a.range)];
-  const px = Math.abs(a.p1 - a.p0);
+  if (a.categories) return a.categories.map((_, i) => i);
+  if (a.log) {
+    const out = [];
+    for (let k = Math.ceil(lo); k <= hi; k++) out.push(10 ** k);
+    return out;
+  }
   let values;
   if (a.spec.dtick) {
     const room = a.letter === "x" ? size * 0.6 * Math.max(String(Math.round(hi)).length, 2) + 4 : size + 2;
@@ -482,7 +570,20 @@ function ticks(a, map, size) {
     values = [];
     for (let v = t0 + Math.ceil((lo - t0) / step) * step; v <= hi; v += step) values.push(v);
   } else values = niceTicks(lo, hi, Math.max(2, Math.floor(px / (a.letter === "x" ? 80 : 40))));
-  return values.filter((v) => v >= lo && v <= hi).map((v) => [v, map(v)]);
+  return values.filter((v) => v >= lo && v <= hi);
+}
+
+function tickText(a, v) {
+  // plotly's default labels: the category's name, SI prefixes for big numbers (50k, 1.5M)
+  if (a.categories) return a.categories[v];
+  const big = a.log || Math.max(...a.range.map(Math.abs)) >= 1e4;
+  if (!big) return tickLabel(v);
+  const [div, unit] = [[1e9, "G"], [1e6, "M"], [1e3, "k"]].find(([d]) => Math.abs(v) >= d) || [1, ""];
+  return tickLabel(v / div) + unit;
+}
+
+function ticks(a, map, size) {
+  return tickValues(a, Math.abs(a.p1 - a.p0), size).map((v) => [v, map(v)]);
 }
 
 function drawColourBar(svg, defs, trace, id, geo, font) {
@@ -510,7 +611,17 @@ function drawColourBar(svg, defs, trace, id, geo, font) {
     const ya = bar.yanchor || "middle";
     x0 = cx; y0 = ya === "top" ? cy : ya === "bottom" ? cy - h : cy - h / 2;
   }
+  if (!horizontal && bar.title && bar.title.text) {
+    const room = ((bar.title.font && bar.title.font.size) || size) + 8;  // the title sits above, inside the length
+    y0 += room; h -= room;
+  }
   el("rect", { x: x0, y: y0, width: Math.max(1, w), height: Math.max(1, h), fill: `url(#${id})` }, g);
+  if (bar.title && bar.title.text) {
+    const tsize = (bar.title.font && bar.title.font.size) || size;
+    text(g, horizontal ? x0 + w / 2 : x0, horizontal ? y0 - 6 : y0 - tsize - 2, bar.title.text, tsize, {
+      "text-anchor": horizontal ? "middle" : "start", fill: TEXT_COLOUR, class: "cbtitle",
+    });
+  }
   const count = bar.nticks || Math.max(2, Math.floor((horizontal ? w : h) / (horizontal ? 60 : 30)));
   for (const v of niceTicks(zmin, zmax, count)) {
     if (v < zmin - 1e-9 || v > zmax + 1e-9) continue;
@@ -551,6 +662,11 @@ function locate(hits, px, py) {
       const z = t.z[i][j];
       if ((z === null || !isFinite(z)) && t.hoverongaps === false) continue;
       return { hit, point: { z, x: hit.x[j], y: hit.y[i], customdata: t.customdata && t.customdata[i] && t.customdata[i][j], text: t.text && t.text[i] && t.text[i][j] }, index: [i, j] };
+    }
+    if (hit.kind === "bar") {
+      const i = Math.round(hit.xa.range[0] + ((px - hit.X(hit.xa.range[0])) / (hit.X(hit.xa.range[1]) - hit.X(hit.xa.range[0]))) * (hit.xa.range[1] - hit.xa.range[0]));
+      if (i < 0 || i >= t.y.length || Math.abs(hit.X(i) - px) > hit.half) continue;
+      return { hit, point: { x: hit.xa.categories[i], y: t.y[i], text: t.text && t.text[i] }, index: i };
     }
     if (!t.customdata && t.hoverinfo === "skip") continue;
     let best = -1, dist = Infinity;
