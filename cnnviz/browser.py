@@ -116,6 +116,7 @@ _APP_IDLE_JS = """() => {
     return app !== null
         && app.getAttribute('data-test-script-state') === 'notRunning'
         && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+        && document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]') !== null
         && document.querySelector('[data-stale="true"]') === null
         && document.querySelector('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]') === null
         && document.querySelector('[data-testid="stBidiComponentRegular"]:not(:has(.cnnviz-figure svg))') === null;
@@ -126,7 +127,8 @@ def wait_for_app(page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
     """Wait until the app is connected, its run is over, nothing is stale or still loading.
 
     Streamlit loads each widget's code on first use and shows a grey skeleton until then; our own
-    figures (cnnviz/frontend/figure) count once their script has drawn them.
+    figures (cnnviz/frontend/figure) count once their script has drawn them. A new session's page
+    reads "not running" before its first run has drawn anything: an empty page is not idle.
 
     Polls the page itself (no fixed sleeps). Right after a click the state can still read
     "notRunning" for a few ms before the rerun starts: use ``wait_for_rerun`` for actions.

@@ -37,6 +37,7 @@ def test_the_worked_example_is_drawn_cell_by_cell(page, app_url):
     wait_for_app(page)
     cells = page.locator(f"{INPUT} .cnnviz-heatmap rect")
     expect(cells).to_have_count(25)  # the 5×5 worked example
+    expect(page.get_by_role("img", name="Input", exact=True)).to_be_visible()  # named for screen readers too
     numbers = page.locator(f"{INPUT} .cnnviz-cell-text text").all_text_contents()
     assert numbers[:5] == ["1", "1", "1", "0", "0"]  # its first row
     assert page.locator(f"{INPUT} .colorbar").count() == 1
@@ -85,3 +86,16 @@ def test_the_parameter_bars_name_every_layer_with_its_share(page, app_url):
     shares = chart.locator(".cnnviz-bars text").all_text_contents()
     assert len(shares) == len(labels) and all(s.endswith("%") for s in shares)
     assert chart.locator(".ytick").count() >= 3  # a value axis to read the bars against
+
+
+def test_a_large_grid_is_one_bitmap_that_still_reads_out_on_hover(page, app_url):
+    """Thousands of SVG cells would take longer to build than plotly's picture: big grids are one image."""
+    page.goto(f"{app_url}/playground?pg_source=digit")
+    wait_for_app(page)
+    overview = page.locator(".st-key-overview .cnnviz-figure")
+    expect(overview.locator(".cnnviz-heatmap-image")).to_have_count(2)  # the 28×28 input and 26×26 output
+    expect(overview.locator(".cnnviz-heatmap rect")).to_have_count(9)  # the 3×3 kernel stays cell by cell
+    box = overview.locator(".cnnviz-heatmap-image").first.bounding_box()
+    cell = box["width"] / 28
+    page.mouse.move(box["x"] + 14.5 * cell, box["y"] + 0.5 * cell)  # row 0, column 14: blank paper
+    expect(overview.locator(".cnnviz-figure-tip")).to_have_text("row 0, col 14: 0")

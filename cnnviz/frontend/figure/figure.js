@@ -2,7 +2,7 @@
 // shapes, annotations, colour bars; linear, log and category axes) as one SVG, in the page (no iframe,
 // no plotly.js).
 // plotly.js costs a first visit 0.6-1 s of module start on a 2-core machine before it draws anything;
-// this draws the same figure JSON in milliseconds. cnnviz.figures.heatmaps.drawable() decides which
+// this draws the same figure JSON in milliseconds. cnnviz.figures.heatmaps.drawn_json() decides which
 // figures come here; anything else still goes to st.plotly_chart.
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -40,7 +40,10 @@ export default function ({ parentElement, data, setTriggerValue }) {
 
 // ---- small helpers -------------------------------------------------------------------------------
 
-const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array };
+const TYPED = {
+  f8: Float64Array, f4: Float32Array, i8: BigInt64Array, u8: BigUint64Array, i4: Int32Array, u4: Uint32Array,
+  i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
+};
 
 function decode(value) {
   // plotly.py sends numpy arrays as {dtype, bdata (base64), shape}: back to (nested) arrays, NaN as null
@@ -48,7 +51,7 @@ function decode(value) {
   const bytes = Uint8Array.from(atob(value.bdata), (c) => c.charCodeAt(0));
   const Kind = TYPED[value.dtype];
   if (!Kind) return value;
-  const flat = Array.from(new Kind(bytes.buffer), (v) => (Number.isNaN(v) ? null : v));
+  const flat = Array.from(new Kind(bytes.buffer), (v) => (Number.isNaN(v) ? null : Number(v)));
   const shape = String(value.shape || flat.length).split(",").map(Number);
   const nest = (start, dims) => {
     if (dims.length === 1) return flat.slice(start, start + dims[0]);
@@ -337,7 +340,11 @@ function draw(host) {
   const font = (L.font && L.font.size) || 12;
   const geo = layoutAxes(fig, width);
   const id = `cnnviz-fig-${++uid}`;
-  const svg = el("svg", { xmlns: SVG, width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "inherit" });
+  const name = (L.title && L.title.text) || (L.annotations || []).map((a) => a.text).join(", ") || "figure";
+  const svg = el("svg", {
+    xmlns: SVG, width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "inherit",
+    role: "img", "aria-label": name.replace(/<[^>]*>/g, " "),
+  });
   el("rect", { width, height, fill: L.paper_bgcolor || "#fff" }, svg);
   const defs = el("defs", {}, svg);
   for (const [xa, ya] of geo.pairs) {
@@ -369,29 +376,52 @@ function draw(host) {
   interact(host, svg, hits, fig);
 }
 
+const RECT_CELLS = 400;  // grids up to this many cells are SVG rectangles; larger ones one bitmap (as plotly does)
+
+function extent(rows) {
+  // finite min and max of a (nested) array, without spreading thousands of arguments
+  let lo = Infinity, hi = -Infinity;
+  for (const row of rows) for (const v of row) if (v !== null && isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return [lo, hi];
+}
+
 function drawHeatmap(svg, trace, k, geo, font) {
   const xa = geo.axes[axisName(trace.xaxis || "x", "x")], ya = geo.axes[axisName(trace.yaxis || "y", "y")];
   const X = mapper(xa, geo.plot), Y = mapper(ya, geo.plot);
   const { x, y, xl, yl, xe, ye } = heatmapAxes(trace);
   const z = trace.z, stops = trace.colorscale;
-  const flat = z.flat().filter((v) => v !== null && isFinite(v));
-  const zmin = trace.zmin ?? Math.min(...flat), zmax = trace.zmax ?? Math.max(...flat);
+  const [lo, hi] = extent(z);
+  const zmin = trace.zmin ?? lo, zmax = trace.zmax ?? hi;
   const gx = (trace.xgap || 0) / 2, gy = (trace.ygap || 0) / 2;
   const cells = el("g", { class: "cnnviz-heatmap" }, svg);
+  const many = z.length * (z[0] || []).length > RECT_CELLS;
+  const box = { x0: Math.min(X(xe[0]), X(xe[xe.length - 1])), y0: Math.min(Y(ye[0]), Y(ye[ye.length - 1])) };
+  box.x1 = Math.max(X(xe[0]), X(xe[xe.length - 1])); box.y1 = Math.max(Y(ye[0]), Y(ye[ye.length - 1]));
+  const scale = window.devicePixelRatio || 1;
+  const canvas = many ? document.createElement("canvas") : null;
+  const ctx = canvas && canvas.getContext("2d");
+  if (ctx) {
+    canvas.width = Math.max(1, Math.ceil((box.x1 - box.x0) * scale));
+    canvas.height = Math.max(1, Math.ceil((box.y1 - box.y0) * scale));
+    ctx.scale(scale, scale);
+    ctx.translate(-box.x0, -box.y0);
+  }
   const labels = [];
   const template = trace.texttemplate;
   const size = (trace.textfont && trace.textfont.size) || font;
+  const xs = xe.map(X), ys = ye.map(Y);
   for (let i = 0; i < z.length; i++) {
-    const top = Math.min(Y(ye[i]), Y(ye[i + 1])), bottom = Math.max(Y(ye[i]), Y(ye[i + 1]));
+    const top = Math.min(ys[i], ys[i + 1]), bottom = Math.max(ys[i], ys[i + 1]);
     for (let j = 0; j < z[i].length; j++) {
       const v = z[i][j];
       if (v === null || !isFinite(v)) continue;
-      const left = Math.min(X(xe[j]), X(xe[j + 1])), right = Math.max(X(xe[j]), X(xe[j + 1]));
+      const left = Math.min(xs[j], xs[j + 1]), right = Math.max(xs[j], xs[j + 1]);
       const colour = scaleColour(stops, zmax > zmin ? (v - zmin) / (zmax - zmin) : 0.5);
-      el("rect", {
-        x: left + gx, y: top + gy, width: Math.max(0, right - left - 2 * gx), height: Math.max(0, bottom - top - 2 * gy),
-        fill: css(colour),
-      }, cells);
+      const w = Math.max(0, right - left - 2 * gx), h = Math.max(0, bottom - top - 2 * gy);
+      if (ctx) {
+        ctx.fillStyle = css(colour);
+        ctx.fillRect(left + gx, top + gy, w, h);
+      } else el("rect", { x: left + gx, y: top + gy, width: w, height: h, fill: css(colour) }, cells);
       if (template) {
         const label = fill(template, { z: v, x: xl ? xl[j] : x[j], y: yl ? yl[i] : y[i], text: trace.text && trace.text[i] && trace.text[i][j] });
         const fit = Math.min(size, (bottom - top) * 0.7, ((right - left) * 1.7) / Math.max(1, label.length));
@@ -399,6 +429,12 @@ function drawHeatmap(svg, trace, k, geo, font) {
         if (label && fit >= 6) labels.push([(left + right) / 2, (top + bottom) / 2, label, fit, light ? "#000" : "#fff"]);
       }
     }
+  }
+  if (ctx) {
+    el("image", {
+      href: canvas.toDataURL(), x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0,
+      preserveAspectRatio: "none", class: "cnnviz-heatmap-image",
+    }, cells);
   }
   const words = el("g", { class: "cnnviz-cell-text", "text-anchor": "middle", "dominant-baseline": "central" }, svg);
   for (const [cx, cy, label, fit, colour] of labels) text(words, cx, cy, label, fit.toFixed(1), { fill: colour });
@@ -592,8 +628,8 @@ function drawColourBar(svg, defs, trace, id, geo, font) {
   const pw = plot.x1 - plot.x0, ph = plot.y1 - plot.y0;
   const thick = bar.thickness ?? 30, len = bar.len ?? 1;
   const horizontal = bar.orientation === "h";
-  const flat = trace.z.flat().filter((v) => v !== null && isFinite(v));
-  const zmin = trace.zmin ?? Math.min(...flat), zmax = trace.zmax ?? Math.max(...flat);
+  const [lo, hi] = extent(trace.z);
+  const zmin = trace.zmin ?? lo, zmax = trace.zmax ?? hi;
   const size = (bar.tickfont && bar.tickfont.size) || font;
   const grad = el("linearGradient", horizontal ? { id, x1: 0, x2: 1, y1: 0, y2: 0 } : { id, x1: 0, x2: 0, y1: 1, y2: 0 }, defs);
   for (const [t, c] of trace.colorscale) el("stop", { offset: t, "stop-color": css(rgba(c)) }, grad);
