@@ -99,3 +99,22 @@ def test_a_large_grid_is_one_bitmap_that_still_reads_out_on_hover(page, app_url)
     cell = box["width"] / 28
     page.mouse.move(box["x"] + 14.5 * cell, box["y"] + 0.5 * cell)  # row 0, column 14: blank paper
     expect(overview.locator(".cnnviz-figure-tip")).to_have_text("row 0, col 14: 0")
+
+
+def test_a_figure_that_did_not_change_is_not_redrawn(page, app_url):
+    """Another conv layer changes the comparison bars only: the parameter bars keep their drawing."""
+    page.goto(f"{app_url}/architecture")
+    wait_for_app(page)
+    params = page.locator(".st-key-arch_params .cnnviz-figure svg")
+    compare = page.locator(".st-key-arch_compare .cnnviz-figure svg")
+    params.evaluate("(svg) => { svg.dataset.kept = 'yes'; }")
+    compare.evaluate("(svg) => { svg.dataset.kept = 'yes'; }")
+
+    def choose_conv2() -> None:
+        page.locator('[data-testid="stSelectbox"]', has_text="Conv layer").get_by_role("combobox").focus()
+        page.keyboard.press("ArrowDown")  # opens the list (a click far down the page did not, here)
+        page.get_by_role("option", name="conv2", exact=True).click()
+
+    wait_for_rerun(page, choose_conv2)
+    expect(page.locator(".st-key-arch_compare .cnnviz-figure svg")).not_to_have_attribute("data-kept", "yes")
+    assert page.locator(".st-key-arch_params .cnnviz-figure svg").get_attribute("data-kept") == "yes"
