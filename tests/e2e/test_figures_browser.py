@@ -7,6 +7,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from cnnviz.browser import EXCEPTION, collect_console_errors, wait_for_app, wait_for_rerun
@@ -111,9 +112,16 @@ def test_a_figure_that_did_not_change_is_not_redrawn(page, app_url):
     compare.evaluate("(svg) => { svg.dataset.kept = 'yes'; }")
 
     def choose_conv2() -> None:
+        option = page.get_by_role("option", name="conv2", exact=True)
         page.locator('[data-testid="stSelectbox"]', has_text="Conv layer").get_by_role("combobox").focus()
-        page.keyboard.press("ArrowDown")  # opens the list (a click far down the page did not, here)
-        page.get_by_role("option", name="conv2", exact=True).click()
+        for _ in range(5):  # Streamlit's combobox sometimes lets the first key (or click) only focus it
+            page.keyboard.press("ArrowDown")
+            try:
+                option.wait_for(timeout=2_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        option.click()
 
     wait_for_rerun(page, choose_conv2)
     expect(page.locator(".st-key-arch_compare .cnnviz-figure svg")).not_to_have_attribute("data-kept", "yes")
