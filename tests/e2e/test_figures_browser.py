@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+from plotly.colors import sample_colorscale
 
+from cnnviz import conv, data, kernels
 from cnnviz.browser import EXCEPTION, collect_console_errors, wait_for_app, wait_for_rerun
+from cnnviz.figures import conv as figs
 
 pytestmark = pytest.mark.e2e
 INPUT = ".st-key-input_fig .cnnviz-figure"
@@ -100,6 +104,42 @@ def test_a_large_grid_is_one_bitmap_that_still_reads_out_on_hover(page, app_url)
     cell = box["width"] / 28
     page.mouse.move(box["x"] + 14.5 * cell, box["y"] + 0.5 * cell)  # row 0, column 14: blank paper
     expect(overview.locator(".cnnviz-figure-tip")).to_have_text("row 0, col 14: 0")
+
+
+_CELL_CENTRES_JS = """async (image, [rows, cols]) => {
+    // the bitmap's colour at every cell's centre, read back from the picture the figure shows
+    const picture = new Image();
+    picture.src = image.getAttribute("href");
+    await picture.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = picture.naturalWidth;
+    canvas.height = picture.naturalHeight;
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(picture, 0, 0);
+    const out = [];
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
+        const x = Math.floor(((j + 0.5) / cols) * canvas.width), y = Math.floor(((i + 0.5) / rows) * canvas.height);
+        out.push(Array.from(ctx.getImageData(x, y, 1, 1).data));
+    }
+    return out;
+}"""
+
+
+def test_a_large_grid_s_bitmap_shows_every_cell_in_its_colour(page, app_url):
+    """The 28×28 digit's picture, cell by cell: each cell the colour plotly gives its value."""
+    page.goto(f"{app_url}/playground?pg_source=digit&pg_digit=3")
+    wait_for_app(page)
+    image = page.locator(".st-key-overview .cnnviz-heatmap-image").first
+    colours = np.array(image.evaluate(_CELL_CENTRES_JS, [28, 28]))
+    digit = data.sample_digits()[0][3].astype(float)
+    result = conv.convolve(digit, kernels.PRESETS["Worked example (X)"].values)
+    trace = figs.overview_figure(result, conv.window(result, 0)).data[0]  # the input's heatmap, as the page sends it
+    expected = sample_colorscale(
+        [list(stop) for stop in trace.colorscale], list((digit.ravel() - trace.zmin) / (trace.zmax - trace.zmin))
+    )
+    rgb = np.array([[float(v) for v in colour[4:-1].split(",")] for colour in expected])
+    assert (colours[:, 3] == 255).all()  # opaque: every cell is drawn
+    assert np.abs(colours[:, :3] - rgb).max() <= 2  # upside down, shifted or another scale would be far off
 
 
 def test_a_figure_that_did_not_change_is_not_redrawn(page, app_url):

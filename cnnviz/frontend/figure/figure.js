@@ -45,20 +45,35 @@ const TYPED = {
   i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
 };
 
+const decoded = new Map();  // bdata -> arrays: an unchanged grid is decoded (and rasterised) once
+const DECODED_KEPT = 64;
+
 function decode(value) {
   // plotly.py sends numpy arrays as {dtype, bdata (base64), shape}: back to (nested) arrays, NaN as null
   if (!value || typeof value !== "object" || typeof value.bdata !== "string") return value;
-  const bytes = Uint8Array.from(atob(value.bdata), (c) => c.charCodeAt(0));
   const Kind = TYPED[value.dtype];
   if (!Kind) return value;
-  const flat = Array.from(new Kind(bytes.buffer), (v) => (Number.isNaN(v) ? null : Number(v)));
+  const key = `${value.dtype}|${value.shape}|${value.bdata}`;
+  if (decoded.has(key)) return decoded.get(key);
+  const chars = atob(value.bdata);
+  const bytes = new Uint8Array(chars.length);
+  for (let i = 0; i < chars.length; i++) bytes[i] = chars.charCodeAt(i);
+  const numbers = new Kind(bytes.buffer);
+  const flat = new Array(numbers.length);
+  for (let i = 0; i < numbers.length; i++) {
+    const v = Number(numbers[i]);
+    flat[i] = Number.isNaN(v) ? null : v;
+  }
   const shape = String(value.shape || flat.length).split(",").map(Number);
   const nest = (start, dims) => {
     if (dims.length === 1) return flat.slice(start, start + dims[0]);
     const step = dims.slice(1).reduce((a, b) => a * b, 1);
     return Array.from({ length: dims[0] }, (_, i) => nest(start + i * step, dims.slice(1)));
   };
-  return nest(0, shape);
+  const out = nest(0, shape);
+  if (decoded.size >= DECODED_KEPT) decoded.delete(decoded.keys().next().value);
+  decoded.set(key, out);
+  return out;
 }
 
 function el(name, attrs = {}, parent = null) {
@@ -392,36 +407,24 @@ function drawHeatmap(svg, trace, k, geo, font) {
   const z = trace.z, stops = trace.colorscale;
   const [lo, hi] = extent(z);
   const zmin = trace.zmin ?? lo, zmax = trace.zmax ?? hi;
+  const unit = (v) => (zmax > zmin ? (v - zmin) / (zmax - zmin) : 0.5);
   const gx = (trace.xgap || 0) / 2, gy = (trace.ygap || 0) / 2;
   const cells = el("g", { class: "cnnviz-heatmap" }, svg);
+  const xs = xe.map(X), ys = ye.map(Y);
   const many = z.length * (z[0] || []).length > RECT_CELLS;
-  const box = { x0: Math.min(X(xe[0]), X(xe[xe.length - 1])), y0: Math.min(Y(ye[0]), Y(ye[ye.length - 1])) };
-  box.x1 = Math.max(X(xe[0]), X(xe[xe.length - 1])); box.y1 = Math.max(Y(ye[0]), Y(ye[ye.length - 1]));
-  const scale = window.devicePixelRatio || 1;
-  const canvas = many ? document.createElement("canvas") : null;
-  const ctx = canvas && canvas.getContext("2d");
-  if (ctx) {
-    canvas.width = Math.max(1, Math.ceil((box.x1 - box.x0) * scale));
-    canvas.height = Math.max(1, Math.ceil((box.y1 - box.y0) * scale));
-    ctx.scale(scale, scale);
-    ctx.translate(-box.x0, -box.y0);
-  }
+  if (many) el("image", bitmap(z, stops, unit, xs, ys, gx, gy), cells);
   const labels = [];
   const template = trace.texttemplate;
   const size = (trace.textfont && trace.textfont.size) || font;
-  const xs = xe.map(X), ys = ye.map(Y);
-  for (let i = 0; i < z.length; i++) {
+  for (let i = 0; i < z.length && (template || !many); i++) {
     const top = Math.min(ys[i], ys[i + 1]), bottom = Math.max(ys[i], ys[i + 1]);
     for (let j = 0; j < z[i].length; j++) {
       const v = z[i][j];
       if (v === null || !isFinite(v)) continue;
       const left = Math.min(xs[j], xs[j + 1]), right = Math.max(xs[j], xs[j + 1]);
-      const colour = scaleColour(stops, zmax > zmin ? (v - zmin) / (zmax - zmin) : 0.5);
+      const colour = scaleColour(stops, unit(v));
       const w = Math.max(0, right - left - 2 * gx), h = Math.max(0, bottom - top - 2 * gy);
-      if (ctx) {
-        ctx.fillStyle = css(colour);
-        ctx.fillRect(left + gx, top + gy, w, h);
-      } else el("rect", { x: left + gx, y: top + gy, width: w, height: h, fill: css(colour) }, cells);
+      if (!many) el("rect", { x: left + gx, y: top + gy, width: w, height: h, fill: css(colour) }, cells);
       if (template) {
         const label = fill(template, { z: v, x: xl ? xl[j] : x[j], y: yl ? yl[i] : y[i], text: trace.text && trace.text[i] && trace.text[i][j] });
         const fit = Math.min(size, (bottom - top) * 0.7, ((right - left) * 1.7) / Math.max(1, label.length));
@@ -430,15 +433,61 @@ function drawHeatmap(svg, trace, k, geo, font) {
       }
     }
   }
-  if (ctx) {
-    el("image", {
-      href: canvas.toDataURL(), x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0,
-      preserveAspectRatio: "none", class: "cnnviz-heatmap-image",
-    }, cells);
-  }
   const words = el("g", { class: "cnnviz-cell-text", "text-anchor": "middle", "dominant-baseline": "central" }, svg);
   for (const [cx, cy, label, fit, colour] of labels) text(words, cx, cy, label, fit.toFixed(1), { fill: colour });
   return { trace, k, kind: "heatmap", X, Y, x: xl || x, y: yl || y, xe, ye, xa, ya };
+}
+
+const LUT_SIZE = 1024;  // colours per colour scale in a bitmap: finer than a screen shows
+const tables = new Map();
+const rasters = new WeakMap();  // z -> {settings: <image> attributes}: an unchanged grid is not redrawn
+
+function colourTable(stops) {
+  // the colour scale sampled once, packed as canvas pixels (RGBA bytes, little-endian)
+  const key = JSON.stringify(stops);
+  if (!tables.has(key)) {
+    const table = new Uint32Array(LUT_SIZE);
+    for (let i = 0; i < LUT_SIZE; i++) {
+      const [r, g, b] = scaleColour(stops, i / (LUT_SIZE - 1)).map(Math.round);
+      table[i] = (255 << 24) | (b << 16) | (g << 8) | r;
+    }
+    tables.set(key, table);
+  }
+  return tables.get(key);
+}
+
+function bitmap(z, stops, unit, xs, ys, gx, gy) {
+  // a large grid as one picture, each cell filled to whole device pixels (no seams), cached per grid
+  const x0 = Math.min(xs[0], xs[xs.length - 1]), x1 = Math.max(xs[0], xs[xs.length - 1]);
+  const y0 = Math.min(ys[0], ys[ys.length - 1]), y1 = Math.max(ys[0], ys[ys.length - 1]);
+  const scale = window.devicePixelRatio || 1;
+  const W = Math.max(1, Math.ceil((x1 - x0) * scale)), H = Math.max(1, Math.ceil((y1 - y0) * scale));
+  const settings = [JSON.stringify(stops), unit(0), unit(1), gx, gy, W, H, xs.join(), ys.join()].join("|");
+  const kept = rasters.get(z);
+  if (kept && kept.settings === settings) return kept.attrs;
+  const table = colourTable(stops);
+  const pixels = new Uint32Array(W * H);
+  const px = (v, lo, n) => Math.min(n, Math.max(0, Math.round((v - lo) * scale)));
+  for (let i = 0; i < z.length; i++) {
+    const top = px(Math.min(ys[i], ys[i + 1]) + gy, y0, H), bottom = px(Math.max(ys[i], ys[i + 1]) - gy, y0, H);
+    for (let j = 0; j < z[i].length; j++) {
+      const v = z[i][j];
+      if (v === null || !isFinite(v)) continue;
+      const left = px(Math.min(xs[j], xs[j + 1]) + gx, x0, W), right = px(Math.max(xs[j], xs[j + 1]) - gx, x0, W);
+      const colour = table[Math.round(Math.min(1, Math.max(0, unit(v))) * (LUT_SIZE - 1))];
+      for (let row = top; row < bottom; row++) pixels.fill(colour, row * W + left, row * W + right);
+    }
+  }
+  const canvas = document.createElement("canvas");
+  canvas.width = W;
+  canvas.height = H;
+  canvas.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(pixels.buffer), W, H), 0, 0);
+  const attrs = {
+    href: canvas.toDataURL(), x: x0, y: y0, width: x1 - x0, height: y1 - y0,
+    preserveAspectRatio: "none", class: "cnnviz-heatmap-image",
+  };
+  rasters.set(z, { settings, attrs });
+  return attrs;
 }
 
 function drawScatter(svg, trace, k, geo) {
