@@ -18,8 +18,10 @@ script_finished message:
 - "in the browser": both messages timestamped by Chromium (CDP Network events), so neither the page's
   drawing nor Playwright's own message delivery is counted, but a browser starved of CPU (the ten
   share this machine's two cores) adds its own delay in taking the messages in.
-Prints median and p95 per interaction, the errors (exceptions on a page, timeouts), and the server's
-memory (RSS), thread count and CPU time before and after.
+Prints median and p95 per interaction, the errors (exceptions on a page, timeouts), the server's
+memory (RSS), thread count and CPU time before and after, and how long the server's threads ran and
+waited for a CPU while the class worked (/proc schedstat): a server part that grows while the server
+ran little and waited long is the machine's CPU going to the browsers, not the server's own work.
 
 Here the browsers share the 2 cores with the server, which a classroom's own devices do not: the
 browser's session gets as much CPU as the server's (Linux autogroups), and run as root Chromium
@@ -240,12 +242,31 @@ def server_state(pid: int) -> str:
     return f"RSS {int(fields['VmRSS'].split()[0]) / 1024:.0f} MB, {fields['Threads'].strip()} threads, CPU {cpu:.0f} s"
 
 
+def cpu_times(pid: int) -> dict[int, tuple[int, int]]:
+    """Each server thread's ns on a CPU and ns runnable but waiting for one (/proc/PID/task/TID/schedstat)."""
+    times = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            ran, waited, _ = task.joinpath("schedstat").read_text().split()
+        except (OSError, ValueError):
+            continue  # the thread ended meanwhile, or no schedstat in this kernel
+        times[int(task.name)] = (int(ran), int(waited))
+    return times
+
+
+def cpu_share(before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]], seconds: float) -> str:
+    """How long the server's threads (those alive at the end) ran and waited for a CPU in between."""
+    ran = sum(r - before.get(tid, (0, 0))[0] for tid, (r, _) in after.items()) / 1e9
+    waited = sum(w - before.get(tid, (0, 0))[1] for tid, (_, w) in after.items()) / 1e9
+    return f"in {seconds:.0f} s of class work the server's threads ran {ran:.1f} s and waited {waited:.1f} s for a CPU"
+
+
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(url: str, ports: list[int], relayed: Relayed, args: argparse.Namespace) -> dict:
+async def run(url: str, pid: int, ports: list[int], relayed: Relayed, args: argparse.Namespace) -> dict:
     log = {"results": {}, "errors": [], "open": [], "think": args.think, "relayed": relayed, "phases": []}
     began = time.perf_counter()
 
@@ -265,9 +286,10 @@ async def run(url: str, ports: list[int], relayed: Relayed, args: argparse.Names
         niced = asyncio.create_task(keep_browsers_niced(args.browser_nice, stop)) if args.browser_nice else None
         await start.wait()  # the class is in: measure from here
         phase("every page open")
-        until[0] = time.perf_counter() + args.seconds
+        until[0], cpu_before = time.perf_counter() + args.seconds, cpu_times(pid)
         await asyncio.gather(*students)
         phase("work done")
+        log["cpu"] = cpu_share(cpu_before, cpu_times(pid), time.perf_counter() - until[0] + args.seconds)
         stop.set()
         if niced is not None:
             await niced
@@ -292,7 +314,7 @@ def main() -> int:
     try:
         before = server_state(proc.pid)
         started = time.perf_counter()
-        log = asyncio.run(run(url, ports, Relayed(queue), args))
+        log = asyncio.run(run(url, proc.pid, ports, Relayed(queue), args))
         after = server_state(proc.pid)
     finally:
         relay.kill()
@@ -311,6 +333,7 @@ def main() -> int:
         cells = "   ".join(f"{statistics.median(c):5.0f} ms {quantile(c, 0.95):5.0f} ms" for c in columns)
         print(f"{name:22s} {len(rows):4d} {cells}")
     print(f"server before: {before}; after: {after}")
+    print(log["cpu"])
     print("timeline: " + ", ".join(log["phases"]))
     errors = log["errors"]
     print(f"{len(errors)} error(s)" + "".join(f"\n  {e}" for e in errors))
