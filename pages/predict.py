@@ -115,8 +115,8 @@ def show_predictions(digit: np.ndarray) -> None:
         top, prob, bars_html, map_html = vote(key, id(model), label, digit, method, model)
         st.markdown(f"**{escape_markdown(label)}** — Prediction: {top} ({prob * 100:.1f}%)")
         bars, why = st.columns(2)
-        bars.container(key=f"bars_{key}").html(bars_html)
-        why.container(key=f"why_{key}").html(map_html)
+        ui.html(bars_html, bars.container(key=f"bars_{key}"))
+        ui.html(map_html, why.container(key=f"why_{key}"))
     st.caption(explanation.caption)
 
 
