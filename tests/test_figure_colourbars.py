@@ -36,9 +36,7 @@ NO_HEATMAP = {  # builders that draw no colour-mapped trace (checked: they reall
 HELPERS = {"heatmaps.figure": "any figure from the dicts given: every builder's last step, checked through them"}
 DRAWN_BY_PLOTLY = {  # everything else is drawn by our own SVG figure (cnnviz/frontend/figure), without plotly.js
     "conv.volume_figure": "3-D surfaces",
-    "network.shift_sweep_figure": "curves with a legend",
-    "training.curves_figure": "curves with a legend",
-    "training.tiles_figure": "an image trace",
+    "network.shift_sweep_figure": "markers coloured and shaped point by point",
 }
 BACKDROPS: dict[str, str] = {}  # builders where one heatmap is a picture under another: only the top one needs a bar
 
@@ -219,6 +217,15 @@ def test_the_checks_can_fail():
     assert drawn_json(go.Figure([dict(type="heatmap", z=[[1]])], _validate=False)) is not None
     assert drawn_json(go.Figure([dict(type="heatmap", z=[[1]], zsmooth="best")], _validate=False)) is None
     assert drawn_json(go.Figure([dict(type="scatter", x=[1], y=[1])], _validate=False)) is None  # in a legend
+    curve = dict(type="scatter", x=[1, 2], y=[1, 2], name="loss", mode="lines")
+    assert drawn_json(go.Figure([curve], dict(legend=dict(orientation="h", y=-0.25)), _validate=False)) is not None
+    assert drawn_json(go.Figure([curve], dict(legend=dict(orientation="v")), _validate=False)) is None
+    assert drawn_json(go.Figure([curve], dict(legend=dict(orientation="h", y=1.1)), _validate=False)) is None
+    colours = dict(curve, marker=dict(color=["red", "blue"]))
+    assert drawn_json(go.Figure([colours], dict(legend=dict(orientation="h")), _validate=False)) is None
+    assert drawn_json(go.Figure([dict(type="image", source="data:image/png;base64,AAAA")], _validate=False))
+    assert drawn_json(go.Figure([dict(type="image", source="https://example.org/a.png")], _validate=False)) is None
+    assert drawn_json(go.Figure([dict(type="image", z=[[[0, 0, 0]]])], _validate=False)) is None
 
 
 def _small_fonts(spec, path: str = "") -> list[str]:

@@ -112,21 +112,46 @@ DRAWN_TRACE_KEYS = {
     },
     "scatter": {
         "type", "mode", "x", "y", "xaxis", "yaxis", "marker", "line", "customdata", "hovertemplate", "hoverinfo",
-        "showlegend",
+        "showlegend", "name", "legendgroup", "opacity",
     },
+    "image": {"type", "source", "hoverinfo", "xaxis", "yaxis"},
     "bar": {"type", "x", "y", "xaxis", "yaxis", "marker", "text", "textposition", "textfont", "hovertemplate"},
 }  # fmt: skip
 DRAWN_LAYOUT_KEYS = {
     "title", "height", "margin", "font", "plot_bgcolor", "paper_bgcolor", "shapes", "annotations", "clickmode",
-    "showlegend",
+    "showlegend", "legend", "uirevision",
 }  # fmt: skip
 DRAWN_AXIS_KEYS = {
     "domain", "anchor", "range", "autorange", "scaleanchor", "constrain", "dtick", "side", "visible",
-    "showticklabels", "showgrid", "gridwidth", "zeroline", "title", "tickfont", "type",
+    "showticklabels", "showgrid", "gridwidth", "zeroline", "title", "tickfont", "type", "rangemode",
 }  # fmt: skip
 DRAWN_AXIS_TYPES = {"linear", "log", "category"}
 DRAWN_SHAPES = {"rect", "path", "line"}
+DRAWN_LEGEND = {"orientation": "h"}  # a legend is drawn as one row under the plot, plotly's horizontal legend
+PNG_URI = "data:image/png;base64,"  # an image trace's picture: the script reads its size from the PNG header
 _AXIS = re.compile(r"^[xy]axis\d*$")
+
+
+def _drawn_trace(trace: dict, legend: bool) -> bool:
+    """Whether the script draws this trace as plotly would: known attributes, one marker colour and
+    symbol, a legend entry only under a legend it draws, a PNG picture, bar texts outside."""
+    kind = trace.get("type", "scatter")
+    known = DRAWN_TRACE_KEYS.get(kind)
+    if known is None or not set(trace) <= known:
+        return False
+    if kind == "scatter":
+        marker = trace.get("marker", {})
+        uniform = not any(isinstance(marker.get(key), (list, tuple, np.ndarray)) for key in ("color", "symbol", "size"))
+        return uniform and (legend or not trace.get("showlegend", True))
+    if kind == "image":
+        return str(trace.get("source", "")).startswith(PNG_URI)
+    return kind != "bar" or (trace.get("textposition", "outside") == "outside" and "hovertemplate" in trace)
+
+
+def _drawn_legend(legend: dict) -> bool:
+    """Plotly's horizontal legend under the plot (y below 0, its default there) is the one the script draws."""
+    placed = legend.get("y", -0.1)
+    return {k: v for k, v in legend.items() if k != "y"} == DRAWN_LEGEND and placed < 0
 
 
 def drawn_json(fig: go.Figure) -> str | None:
@@ -134,14 +159,12 @@ def drawn_json(fig: go.Figure) -> str | None:
     attribute the script does not read): then plotly.js draws it. Not loading plotly.js at all is what
     makes a first visit fast (its module start alone is 0.6-1 s on 2 cores). No theme is sent."""
     spec = fig.to_plotly_json()
-    for trace in spec["data"]:
-        known = DRAWN_TRACE_KEYS.get(trace.get("type", "scatter"))
-        if known is None or not set(trace) <= known or (trace["type"] == "scatter" and trace.get("showlegend", True)):
-            return None
-        outside = trace.get("textposition", "outside") == "outside"
-        if trace["type"] == "bar" and not (outside and "hovertemplate" in trace):
-            return None
     layout = spec["layout"]
+    legend = layout.get("showlegend", True) and "legend" in layout
+    if legend and not _drawn_legend(layout["legend"]):
+        return None
+    if not all(_drawn_trace(trace, legend) for trace in spec["data"]):
+        return None
     layout.pop("template", None)
     if len(spec["data"]) > 1 and layout.get("showlegend", True) and any(t["type"] == "bar" for t in spec["data"]):
         return None  # plotly would draw a legend for the bars

@@ -1,6 +1,6 @@
-// cnnviz figure: draws the plotly subset our figures use (heatmaps, outline and handle scatters, bars,
-// shapes, annotations, colour bars; linear, log and category axes) as one SVG, in the page (no iframe,
-// no plotly.js).
+// cnnviz figure: draws the plotly subset our figures use (heatmaps, PNG images, outline and handle
+// scatters, curves with a horizontal legend, bars, shapes, annotations, colour bars; linear, log and
+// category axes) as one SVG, in the page (no iframe, no plotly.js).
 // plotly.js costs a first visit 0.6-1 s of module start on a 2-core machine before it draws anything;
 // this draws the same figure JSON in milliseconds. cnnviz.figures.heatmaps.drawn_json() decides which
 // figures come here; anything else still goes to st.plotly_chart.
@@ -207,7 +207,7 @@ function heatmapAxes(trace) {
 function layoutAxes(fig, width) {
   const L = fig.layout;
   const m = { l: 80, r: 80, t: 100, b: 80, ...(L.margin || {}) };
-  const plot = { x0: m.l, x1: width - m.r, y0: m.t, y1: (L.height || 450) - m.b };
+  const plot = { x0: m.l, x1: width - m.r, y0: m.t, y1: (L.height || 450) - m.b - legendRoom(fig) };
   if (m.autoexpand !== false) plot.x1 = Math.min(plot.x1, width - barRoom(fig) - 0.02 * width);
   const axes = {};
   const get = (name, letter) => {
@@ -237,6 +237,11 @@ function layoutAxes(fig, width) {
         ya.hi = Math.max(ya.hi, top + pad * (top - bottom || 1));
       }
       ya.heat = ya.bars = true;
+    } else if (trace.type === "image") {
+      const [w, h] = pngSize(trace.source);
+      xa.lo = Math.min(xa.lo, -0.5); xa.hi = Math.max(xa.hi, w - 0.5);
+      ya.lo = Math.min(ya.lo, -0.5); ya.hi = Math.max(ya.hi, h - 0.5);
+      xa.heat = ya.heat = true;
     }
   }
   for (const trace of fig.data) {
@@ -246,6 +251,7 @@ function layoutAxes(fig, width) {
       if (axis.heat) continue;
       for (const v of values) if (v !== null && isFinite(v)) { axis.lo = Math.min(axis.lo, v); axis.hi = Math.max(axis.hi, v); }
     }
+    if (!ya.heat && trace.showlegend !== false) ya.bars = true;  // a curve's value axis gets grid lines, as a bar's does
   }
   for (const name of Object.keys(L)) if (/^[xy]axis\d*$/.test(name)) get(name, name[0]);
   const pairs = new Map();
@@ -257,6 +263,7 @@ function layoutAxes(fig, width) {
   for (const a of Object.values(axes)) {
     a.log = a.spec.type === "log";
     if (!isFinite(a.lo)) { a.lo = -1; a.hi = 6; }
+    if (a.spec.rangemode === "tozero") { a.lo = Math.min(a.lo, 0); a.hi = Math.max(a.hi, 0); }
     const r = a.spec.range;
     if (r && a.spec.autorange !== true && a.spec.autorange !== "reversed") a.range = [r[0], r[1]];
     else a.range = a.spec.autorange === "reversed" ? [a.hi, a.lo] : [a.lo, a.hi];
@@ -290,9 +297,60 @@ function tickRoom(fig, axes, plot) {
       const lines = a.categories ? Math.max(1, ...a.categories.map((c) => c.split(/<br\s*\/?>/i).length)) : 1;
       const room = lines * size * 1.25 + 8 + title;
       if (spec.side === "top") plot.y0 = Math.max(plot.y0, room);
-      else plot.y1 = Math.min(plot.y1, (fig.layout.height || 450) - room);
+      else plot.y1 = Math.min(plot.y1, (fig.layout.height || 450) - legendRoom(fig) - room);
     }
   }
+}
+
+function legendItems(fig) {
+  // the traces a legend names: plotly's showlegend, one entry per name
+  if (fig.layout.showlegend === false || !fig.layout.legend) return [];
+  const seen = new Set();
+  return fig.data.filter((t) => t.type === "scatter" && t.showlegend !== false && t.name && !seen.has(t.name) && seen.add(t.name));
+}
+
+function legendRoom(fig) {
+  // pixels a horizontal legend's row takes under the plot (and its x axes' labels)
+  const font = (fig.layout.font && fig.layout.font.size) || 12;
+  return legendItems(fig).length ? Math.round(font * 2.2) : 0;
+}
+
+function drawLegend(svg, fig, geo, font, height) {
+  // one row under everything else, from the plot's left edge: a line (and marker) sample and the name
+  const items = legendItems(fig);
+  if (!items.length) return;
+  const g = el("g", { class: "legend" }, svg);
+  const y = height - legendRoom(fig) / 2;
+  let x = geo.plot.x0;
+  for (const t of items) {
+    const line = t.line || {}, colour = line.color || "#1f77b4";
+    el("line", { x1: x, x2: x + 30, y1: y, y2: y, stroke: colour, "stroke-width": line.width ?? 2 }, g);
+    if ((t.mode || "lines+markers").includes("markers")) {
+      el("circle", { cx: x + 15, cy: y, r: ((t.marker && t.marker.size) || 6) / 2, fill: (t.marker && t.marker.color) || colour }, g);
+    }
+    text(g, x + 36, y + font * 0.35, t.name, font, { fill: TEXT_COLOUR, class: "legendtext" });
+    x += 36 + String(t.name).length * font * 0.6 + 24;
+  }
+}
+
+function pngSize(source) {
+  // a PNG data URI's width and height, read from its IHDR chunk (bytes 16-23)
+  const head = atob(String(source).split(",", 2)[1].slice(0, 32));
+  const word = (at) => ((head.charCodeAt(at) << 24) | (head.charCodeAt(at + 1) << 16) | (head.charCodeAt(at + 2) << 8) | head.charCodeAt(at + 3)) >>> 0;
+  return [word(16), word(20)];
+}
+
+function drawImage(svg, trace, k, geo) {
+  // a PNG picture over its pixel grid (pixel i's centre at i, as plotly's image trace places it)
+  const xa = geo.axes[axisName(trace.xaxis || "x", "x")], ya = geo.axes[axisName(trace.yaxis || "y", "y")];
+  const X = mapper(xa, geo.plot), Y = mapper(ya, geo.plot);
+  const [w, h] = pngSize(trace.source);
+  const xs = [X(-0.5), X(w - 0.5)], ys = [Y(-0.5), Y(h - 0.5)];
+  el("image", {
+    href: trace.source, x: Math.min(...xs), y: Math.min(...ys), width: Math.abs(xs[1] - xs[0]),
+    height: Math.abs(ys[1] - ys[0]), preserveAspectRatio: "none", class: "cnnviz-image", "image-rendering": "pixelated",
+  }, svg);
+  return { trace, k, kind: "image" };
 }
 
 function barRoom(fig) {
@@ -372,6 +430,7 @@ function draw(host) {
   const hits = [];
   fig.data.forEach((trace, k) => {
     if (trace.type === "heatmap") hits.push(drawHeatmap(svg, trace, k, geo, font));
+    else if (trace.type === "image") hits.push(drawImage(svg, trace, k, geo));
     else if (trace.type === "scatter") hits.push(drawScatter(svg, trace, k, geo));
     else if (trace.type === "bar") hits.push(drawBars(svg, trace, k, geo, font));
   });
@@ -381,6 +440,7 @@ function draw(host) {
     if (trace.type === "heatmap" && trace.showscale !== false) drawColourBar(svg, defs, trace, `${id}-${k}`, geo, font);
   });
   for (const note of L.annotations || []) drawAnnotation(svg, note, geo, font);
+  drawLegend(svg, fig, geo, font, height);
   if (L.title && L.title.text) {
     const size = (L.title.font && L.title.font.size) || Math.round(font * 1.4);
     text(svg, 8, Math.min(geo.plot.y0 / 2 + size / 3, size + 6), L.title.text, size, {
@@ -495,7 +555,8 @@ function drawScatter(svg, trace, k, geo) {
   const X = mapper(xa, geo.plot), Y = mapper(ya, geo.plot);
   const xs = trace.x || [], ys = trace.y || [];
   const mode = trace.mode || "lines+markers";
-  const g = el("g", { class: "cnnviz-scatter" }, svg);
+  const g = el("g", { class: "cnnviz-scatter", opacity: trace.opacity ?? 1 }, svg);
+  const colour = (trace.line && trace.line.color) || "#1f77b4";
   if (mode.includes("lines")) {
     let d = "", pen = false;
     for (let i = 0; i < xs.length; i++) {
@@ -504,7 +565,7 @@ function drawScatter(svg, trace, k, geo) {
       pen = true;
     }
     const line = trace.line || {};
-    el("path", { d, fill: "none", stroke: line.color || "#1f77b4", "stroke-width": line.width ?? 2 }, g);
+    el("path", { d, fill: "none", stroke: colour, "stroke-width": line.width ?? 2 }, g);
   }
   if (mode.includes("markers")) {
     const mk = trace.marker || {}, size = mk.size || 6, symbol = mk.symbol || "circle";
@@ -513,8 +574,8 @@ function drawScatter(svg, trace, k, geo) {
     for (let i = 0; i < xs.length; i++) {
       if (xs[i] === null || ys[i] === null) continue;
       const attrs = {
-        fill: open ? "none" : mk.color || "#1f77b4",
-        stroke: open ? mk.color || "#1f77b4" : edge.color || "none",
+        fill: open ? "none" : mk.color || colour,
+        stroke: open ? mk.color || colour : edge.color || "none",
         "stroke-width": edge.width ?? (open ? 2 : 0),
       };
       const cx = X(xs[i]), cy = Y(ys[i]);
@@ -717,7 +778,7 @@ function drawColourBar(svg, defs, trace, id, geo, font) {
 }
 
 function drawAnnotation(svg, note, geo, font) {
-  const X = refMapper(note.xref || "paper", "x", geo), Y = refMapper(note.yref || "paper", "y", geo);
+  const X = refMapper(note.xref || "x", "x", geo), Y = refMapper(note.yref || "y", "y", geo);  // plotly's defaults
   const size = (note.font && note.font.size) || font;
   const x = X(note.x ?? 0.5), y = Y(note.y ?? 0.5);
   const anchor = { left: "start", right: "end" }[note.xanchor] || "middle";
@@ -748,6 +809,7 @@ function locate(hits, px, py) {
       if ((z === null || !isFinite(z)) && t.hoverongaps === false) continue;
       return { hit, point: { z, x: hit.x[j], y: hit.y[i], customdata: t.customdata && t.customdata[i] && t.customdata[i][j], text: t.text && t.text[i] && t.text[i][j] }, index: [i, j] };
     }
+    if (hit.kind === "image") continue;
     if (hit.kind === "bar") {
       const i = Math.round(hit.xa.range[0] + ((px - hit.X(hit.xa.range[0])) / (hit.X(hit.xa.range[1]) - hit.X(hit.xa.range[0]))) * (hit.xa.range[1] - hit.xa.range[0]));
       if (i < 0 || i >= t.y.length || Math.abs(hit.X(i) - px) > hit.half) continue;
