@@ -77,9 +77,8 @@ def predict_panel():
     with votes:
         show_predictions(prepared.digit)
     st.subheader("How the picture was made to look like MNIST")
-    for col, step in zip(st.columns(len(prepared.steps)), prepared.steps):
-        col.image(step.image, caption=step.title, width=80, clamp=True)
-    st.caption(" · ".join(f"{step.title}: {step.caption}" for step in prepared.steps))
+    ui.html(figs.steps_strip(prepared.steps), st.container(key="pred_steps"))
+    st.caption(escape_markdown(" · ".join(f"{step.title}: {step.caption}" for step in prepared.steps)))  # not a list
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -79,6 +79,25 @@ def explanation_overlay(model_input: np.ndarray, heat: np.ndarray, title: str, u
     return figure_block(title, picture, scale, unit)
 
 
+STEPS_CSS = """
+.cnnviz-steps { display: flex; flex-wrap: wrap; gap: 12px; }
+.cnnviz-steps figure { margin: 0; width: 80px; text-align: center; }
+.cnnviz-steps img { width: 80px; display: block; }
+.cnnviz-steps figcaption { font-size: 0.875rem; line-height: 1.3; color: rgba(49, 51, 63, 0.6); margin-top: 4px; }
+"""
+
+
+def steps_strip(steps: tuple[predict.Step, ...]) -> str:
+    """The preprocessing stages side by side, each picture over its title: one block of HTML, where
+    a column and an image element per stage made a pen stroke send 13 messages and fetch 6 pictures."""
+    figures = "".join(
+        f'<figure><img src="{png_data_uri(np.repeat(step.image[..., None], 3, axis=2))}" '
+        f'alt="{html.escape(step.title)}"><figcaption>{html.escape(step.title)}</figcaption></figure>'
+        for step in steps
+    )
+    return f'<style>{STEPS_CSS}</style><div class="cnnviz-steps">{figures}</div>'
+
+
 def vote(
     digit: np.ndarray, model, explanation: explain.Explanation, label: str, height: int
 ) -> tuple[int, float, str, str]:
