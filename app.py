@@ -87,6 +87,9 @@ def navigation() -> dict[str, list[st.Page]]:
     return sections
 
 
+NAVIGATION_KEY = "_cnnviz_pages"  # session state: this session's st.Page objects
+
+
 def session_navigation() -> dict[str, list[st.Page]]:
     """This session's pages, built on its first run: building them checks every page file on disk,
     about 3 ms of each full rerun on 2 cores. Not shared between sessions: st.navigation marks on
@@ -95,8 +98,6 @@ def session_navigation() -> dict[str, list[st.Page]]:
         st.session_state[NAVIGATION_KEY] = navigation()
     return st.session_state[NAVIGATION_KEY]
 
-
-NAVIGATION_KEY = "_cnnviz_pages"
 
 if __name__ == "__main__":
     page = st.navigation(session_navigation())
