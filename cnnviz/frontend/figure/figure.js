@@ -236,7 +236,7 @@ function layoutAxes(fig, width) {
         ya.lo = Math.min(ya.lo, bottom - (bottom < 0 ? pad : 0) * (top - bottom));
         ya.hi = Math.max(ya.hi, top + pad * (top - bottom || 1));
       }
-      ya.heat = ya.bars = true;
+      ya.heat = ya.grid = true;
     } else if (trace.type === "image") {
       const [w, h] = pngSize(trace.source);
       xa.lo = Math.min(xa.lo, -0.5); xa.hi = Math.max(xa.hi, w - 0.5);
@@ -251,7 +251,7 @@ function layoutAxes(fig, width) {
       if (axis.heat) continue;
       for (const v of values) if (v !== null && isFinite(v)) { axis.lo = Math.min(axis.lo, v); axis.hi = Math.max(axis.hi, v); }
     }
-    if (!ya.heat && trace.showlegend !== false) ya.bars = true;  // a curve's value axis gets grid lines, as a bar's does
+    if (!ya.heat && trace.showlegend !== false) ya.grid = true;  // a curve's value axis gets grid lines, as a bar's does
   }
   for (const name of Object.keys(L)) if (/^[xy]axis\d*$/.test(name)) get(name, name[0]);
   const pairs = new Map();
@@ -609,7 +609,7 @@ function drawBars(svg, trace, k, geo, font) {
 
 function drawGrid(svg, a, geo) {
   // plotly's light grid lines across value axes (Streamlit's theme shows them on value axes only)
-  if (a.spec.visible === false || a.spec.showgrid === false || !a.bars || !a.partner) return;
+  if (a.spec.visible === false || a.spec.showgrid === false || !a.grid || !a.partner) return;
   const map = mapper(a, geo.plot), other = a.partner;
   const g = el("g", { class: "cnnviz-grid", stroke: "#e6eaf1", "stroke-width": a.spec.gridwidth || 1 }, svg);
   for (const [, p] of ticks(a, map, 12)) {
