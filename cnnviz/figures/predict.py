@@ -89,7 +89,8 @@ STEPS_CSS = """
 
 def steps_strip(steps: tuple[predict.Step, ...]) -> str:
     """The preprocessing stages side by side, each picture over its title: one block of HTML, where
-    a column and an image element per stage made a pen stroke send 13 messages and fetch 6 pictures."""
+    a column and an image element per stage made each pen stroke send a dozen more messages and
+    fetch every stage's picture."""
     figures = "".join(
         f'<figure><img src="{png_data_uri(np.repeat(step.image[..., None], 3, axis=2))}" '
         f'alt="{html.escape(step.title)}"><figcaption>{html.escape(step.title)}</figcaption></figure>'
