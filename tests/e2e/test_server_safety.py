@@ -7,6 +7,7 @@ logs) every socket connection to an address outside the loopback range, then dri
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import subprocess
 import sys
@@ -120,6 +121,9 @@ def test_default_server_listens_on_loopback_only_and_connects_nowhere(browser, g
     proc = _start(cmd, f"http://127.0.0.1:{port}", guard_dir)
     try:
         _visit_playground(browser, f"http://localhost:{port}")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/host-config") as answer:
+            host = json.load(answer)
+        assert host["allowedOrigins"] == []  # no framing site may steer the app by postMessage
         addresses = _listening_addresses(port)
         assert addresses and all(ipaddress.ip_address(a).is_loopback for a in addresses), addresses
         log = server_log(proc)
