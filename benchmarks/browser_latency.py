@@ -173,7 +173,7 @@ _STAMP_INPUT_JS = """(() => {
     WebSocket.prototype.send = function (data) { window.__at.send = performance.now(); return send.call(this, data); };
     // a figure redrawn after the page went idle (our SVG figures draw once their script's promise
     // resolves, plotly.js once its own does): the last change inside one ends the interaction
-    const inFigure = (change) => change.target.closest?.('.cnnviz-figure, .js-plotly-plot');
+    const inFigure = (change) => change.target.closest?.('.cnnviz-figure, .cnnviz-markup, .js-plotly-plot');
     new MutationObserver((changes) => {
         if (changes.some(inFigure)) window.__at.drawn = performance.now();
     }).observe(document, { childList: true, subtree: true, attributes: true });

@@ -51,17 +51,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, timeout_s: float = SERVER_START_TIMEOUT_S) -> tuple[subprocess.Popen, str]:
+def start_server(
+    port: int, timeout_s: float = SERVER_START_TIMEOUT_S, script: Path | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start the app's server (`python -m cnnviz serve`) on `port`; return (process, base URL) once it is healthy.
 
-    The server leads its own process group and logs to a temporary file (a pipe nobody reads
-    would fill up and freeze it); the log is shown when it fails to start.
+    With ``script``, `streamlit run` serves that file instead, with the app's configuration (a
+    benchmark's bare Streamlit page). The server leads its own process group and logs to a temporary
+    file (a pipe nobody reads would fill up and freeze it); the log is shown when it fails to start.
     """
+    # as `make run` starts the app: warmed up before it reports healthy
+    serve = ["cnnviz", "serve"] if script is None else ["streamlit", "run", str(script)]
     cmd = [
         sys.executable,
         "-m",
-        "cnnviz",
-        "serve",  # as `make run` starts it: warmed up before it reports healthy
+        *serve,
         "--server.headless",
         "true",
         "--server.port",
@@ -119,7 +123,8 @@ _APP_IDLE_JS = """() => {
         && document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]') !== null
         && document.querySelector('[data-stale="true"]') === null
         && document.querySelector('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]') === null
-        && document.querySelector('[data-testid="stBidiComponentRegular"]:not(:has(.cnnviz-figure svg))') === null;
+        && document.querySelector(
+            '[data-testid="stBidiComponentRegular"]:not(:has(.cnnviz-figure svg, .cnnviz-markup > *))') === null;
 }"""
 
 
@@ -127,7 +132,7 @@ def wait_for_app(page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
     """Wait until the app is connected, its run is over, nothing is stale or still loading.
 
     Streamlit loads each widget's code on first use and shows a grey skeleton until then; our own
-    figures (cnnviz/frontend/figure) count once their script has drawn them. A new session's page
+    figures and HTML blocks (cnnviz/frontend) count once their scripts have drawn them. A new session's page
     reads "not running" before its first run has drawn anything: an empty page is not idle.
 
     Polls the page itself (no fixed sleeps). Right after a click the state can still read

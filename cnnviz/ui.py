@@ -586,18 +586,29 @@ def projector_switch() -> bool:
     return on
 
 
-@st.cache_resource(show_spinner=False)
-def _svg_figure() -> Callable[..., Any]:
-    """cnnviz/frontend/figure: our SVG drawing of grid figures, in the page itself (no iframe, no plotly.js).
+def _own_component(name: str) -> Callable[..., Any]:
+    """cnnviz/frontend/<name>: one of our own scripts, in the page itself (no iframe), as cnnviz.<name>.
 
     Declared in pyproject.toml like the canvas, so the browser fetches and caches the script once;
     an install without that manifest sends the same script inline."""
-    folder = Path(__file__).parent / "frontend" / "figure"
     try:
-        return st.components.v2.component("cnnviz.figure", js="figure.js", css="figure.css", isolate_styles=False)
+        return st.components.v2.component(f"cnnviz.{name}", js=f"{name}.js", css=f"{name}.css", isolate_styles=False)
     except Exception:
-        js, css = ((folder / name).read_text() for name in ("figure.js", "figure.css"))
-        return st.components.v2.component("cnnviz_figure_inline", js=js, css=css, isolate_styles=False)
+        folder = Path(__file__).parent / "frontend" / name
+        js, css = ((folder / f"{name}.{kind}").read_text() for kind in ("js", "css"))
+        return st.components.v2.component(f"cnnviz_inline_{name}", js=js, css=css, isolate_styles=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _svg_figure() -> Callable[..., Any]:
+    """cnnviz/frontend/figure: our SVG drawing of grid figures (no plotly.js)."""
+    return _own_component("figure")
+
+
+@st.cache_resource(show_spinner=False)
+def _markup() -> Callable[..., Any]:
+    """cnnviz/frontend/markup: our own HTML, put in the page when it changes (no DOMPurify per rerun)."""
+    return _own_component("markup")
 
 
 def chart(fig: Any, key: str, where: Any = None, on_select: Callable[[], None] | None = None, **kwargs: Any) -> Any:
@@ -628,20 +639,13 @@ def clicked(key: str) -> Any:
     return points[0].get("customdata") if points else None
 
 
-class _Markup:
-    """Our own finished HTML: st.html takes an object's _repr_html_() as it is."""
+def html(markup: str, key: str, where: Any = None) -> None:
+    """Draw HTML that cnnviz built (pictures, bars; every text in it escaped) in a container ``key``.
 
-    def __init__(self, markup: str) -> None:
-        self.markup = markup
-
-    def _repr_html_(self) -> str:
-        return self.markup
-
-
-def html(markup: str, where: Any) -> None:
-    """Draw HTML that cnnviz built (pictures, bars) in ``where``. A plain string would first be dedented
-    and stripped by st.html, about 3 ms of a Feature maps rerun here for its layers' base64 pictures."""
-    where.html(_Markup(markup))
+    Not st.html: that sanitises and re-parses every block on every rerun in the browser, about 60 ms
+    of a Feature maps shift here; our script redraws a block only when it changed."""
+    with (where or st).container(key=key):
+        _markup()(key=f"{key}_html", data={"html": markup}, height="content")
 
 
 def sum_line(text: str, where: Any = None) -> None:

@@ -101,7 +101,7 @@ still = run(model_key, id(model), image, model)
 target = still.prediction if true_label is None else true_label  # the class the sweep follows
 classes = model.classes
 with verdict:
-    ui.html(drawn[tiles.INPUT], st.container(key="fm_input"))
+    ui.html(drawn[tiles.INPUT], "fm_input")
     st.metric("Prediction", f"{classes[acts.prediction]} ({acts.probs.max():.1%})")
     st.caption("Uploaded: no true label." if true_label is None else f"True label: {classes[true_label]}")
     if (dx, dy, degrees) != (0, 0, 0):
@@ -150,13 +150,13 @@ def every_layer() -> None:
     """Each spatial layer as a grid of channel pictures (light to redraw), then the fully connected layers."""
     for start in range(0, len(spatial), 2):
         for column, name in zip(st.columns(2), spatial[start : start + 2]):
-            ui.html(drawn[name], column.container(key=f"fm_grid_{name}"))
+            ui.html(drawn[name], f"fm_grid_{name}", column)
     st.caption(
         "Each tile is one channel; hover a tile for its range (the channel close-up shows every value). "
         "Blue–red maps can go negative (conv, batch norm); after ReLU everything is ≥ 0. "
         "`flatten` just lines the last maps up."
     )
-    ui.html(drawn[tiles.FLAT], st.container(key="fm_vectors"))
+    ui.html(drawn[tiles.FLAT], "fm_vectors")
 
 
 @st.fragment

@@ -77,7 +77,7 @@ def predict_panel():
     with votes:
         show_predictions(prepared.digit)
     st.subheader("How the picture was made to look like MNIST")
-    ui.html(figs.steps_strip(prepared.steps), st.container(key="pred_steps"))
+    ui.html(figs.steps_strip(prepared.steps), "pred_steps")
     st.caption(escape_markdown(" · ".join(f"{step.title}: {step.caption}" for step in prepared.steps)))  # not a list
 
 
@@ -114,8 +114,8 @@ def show_predictions(digit: np.ndarray) -> None:
         top, prob, bars_html, map_html = vote(key, id(model), label, digit, method, model)
         st.markdown(f"**{escape_markdown(label)}** — Prediction: {top} ({prob * 100:.1f}%)")
         bars, why = st.columns(2)
-        ui.html(bars_html, bars.container(key=f"bars_{key}"))
-        ui.html(map_html, why.container(key=f"why_{key}"))
+        ui.html(bars_html, f"bars_{key}", bars)
+        ui.html(map_html, f"why_{key}", why)
     st.caption(explanation.caption)
 
 

@@ -1,4 +1,4 @@
-"""The figures a page sends, as the browser gets them: plotly charts and our own SVG figures alike."""
+"""The figures a page sends, as the browser gets them: plotly charts and our own SVG figures alike, and our HTML."""
 
 from __future__ import annotations
 
@@ -14,3 +14,9 @@ def figure_specs(at: AppTest) -> list[dict]:
         if element.proto.component_name.endswith("figure"):
             specs.append(json.loads(json.loads(element.proto.json)["figure"]))
     return specs
+
+
+def markup(at: AppTest) -> list[str]:
+    """Every HTML block cnnviz built for the page (cnnviz.ui.html), as the browser gets it."""
+    blocks = [element for element in at.get("bidi_component") if element.proto.component_name.endswith("markup")]
+    return [json.loads(element.proto.json)["html"] for element in blocks]

@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 import pytest
-from figures import figure_specs
+from figures import figure_specs, markup
 from kept import give_models
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -31,8 +31,7 @@ def charts(at: AppTest) -> dict[str, dict]:
 def pictures(at: AppTest) -> dict[str, str]:
     """The Every layer view's HTML pictures (cnnviz.figures.tiles) by their title."""
     found = {}
-    for element in at.get("html"):
-        body = element.proto.body
+    for body in markup(at):
         if "cnnviz-tiles-title" in body:
             title = body.split('class="cnnviz-tiles-title">', 1)[1].split("<", 1)[0]
             found[html.unescape(title)] = body

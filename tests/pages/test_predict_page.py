@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from figures import markup
 from kept import give_models
 from streamlit.testing.v1 import AppTest
 
@@ -45,7 +46,7 @@ def test_each_explanation_says_what_it_means_and_has_a_colour_bar(app, method):
     app.radio(key="pred_method").set_value(method).run()
     assert not app.exception and len(predictions(app)) >= 2
     assert any(c.value == explanation.caption for c in app.caption)
-    maps = [h.proto.body for h in app.get("html") if "Where it saw" in h.proto.body]
+    maps = [body for body in markup(app) if "Where it saw" in body]
     assert len(maps) >= 2
     for body in maps:  # every map has its colour bar, and the bar names the unit
         assert 'class="cnnviz-colourbar"' in body and f'class="cnnviz-colourbar-unit">{explanation.unit}<' in body
@@ -103,7 +104,7 @@ def test_file_names_are_shown_as_text_never_as_links():
     )
     # Neither a Markdown link nor a bare URL, which GFM would link too (checked in Chromium).
     assert not any(LINK_NAME in text or UNESCAPED_LINK.search(text) or "https://" in text for text in shown_text(at))
-    figures = [h.proto.body for h in at.get("html") if "cnnviz-tiles-title" in h.proto.body]
+    figures = [body for body in markup(at) if "cnnviz-tiles-title" in body]
     assert figures and not any("<a " in body or "href" in body for body in figures)  # the name is text here
     at.file_uploader(key="pred_upload").set_value((f"{LINK_NAME}.png", b"not a picture", "image/png")).run()
     assert at.error and not any(LINK_NAME in text for text in shown_text(at))
