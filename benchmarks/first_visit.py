@@ -13,6 +13,10 @@ Starts its own server (as `make run` does) and measures in headless Chromium:
 skeletons included). The server's part of a new browser's visit runs from the page opening its
 websocket to the end of the first script run. Prints each against the targets (3 s fresh server,
 1.5 s first visit).
+
+It also times first visits to a bare Streamlit page (a title and a line of text, served with the
+app's configuration): the floor under any page of any Streamlit app on this machine, so that runs
+on machines of different speeds can be compared as a ratio to it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,6 +45,7 @@ from cnnviz.browser import (  # noqa: E402
 
 COLD_TARGET_S, WARM_TARGET_S = 3.0, 1.5
 PAGES = [entry.url_path for entries in SECTIONS.values() for entry in entries]
+BARE_PAGE = 'import streamlit as st\n\nst.title("A bare Streamlit page")\nst.write("A title and one line.")\n'
 
 
 def visit(browser_or_context, url: str, server: list[float] | None = None) -> float:
@@ -62,6 +68,18 @@ def visit(browser_or_context, url: str, server: list[float] | None = None) -> fl
         return time.perf_counter() - start
     finally:
         (context if fresh else page).close()
+
+
+def bare_visits(browser, visits: int) -> list[float]:
+    """First visits, each in a new browser context, to a bare Streamlit page on a server of its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "bare.py"
+        script.write_text(BARE_PAGE)
+        proc, url = start_server(free_port(), script=script)
+        try:
+            return [visit(browser, url) for _ in range(visits)]
+        finally:
+            stop_server(proc)
 
 
 def main() -> int:
@@ -88,6 +106,7 @@ def main() -> int:
                 returning.close()
             finally:
                 stop_server(proc)
+        bare = bare_visits(browser, 3 * args.repeats)
         browser.close()
     print(
         f"fresh server -> /playground: median {statistics.median(cold):.2f} s, max {max(cold):.2f} s"
@@ -104,6 +123,12 @@ def main() -> int:
             f"{statistics.median(seen):25.2f} s {max(seen):5.2f} s {statistics.median(part) if part else 0:10.2f} s"
         )
     print(f"target for a first visit: {WARM_TARGET_S} s")
+    floor = statistics.median(bare)
+    typical = statistics.median(statistics.median(warm[path]) for path in PAGES)
+    print(
+        f"bare Streamlit page (a title and a line), new browser: median {floor:.2f} s, max {max(bare):.2f} s:"
+        f" this machine's floor; the median page's first visit is {typical / floor:.1f} times it"
+    )
     return 0
 
 
