@@ -6,7 +6,8 @@ Starts its own Streamlit server, then for each interaction below acts on the pag
 the run it triggers: the server's script_finished message on the websocket, then the page idle
 (no stale or loading element). That is what a student waits for. Prints median and p90 in ms
 per interaction against the 300 ms target, and the median of its server + websocket part (the
-rest is the browser drawing); the first two repeats (code loading) are not counted.
+rest is the browser drawing); the first two repeats (code loading) are not counted. Last, the same
+for a button on a bare Streamlit page: the floor of any rerun on this machine.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from cnnviz.browser import (  # noqa: E402
     VIEWPORT,
+    bare_server,
     free_port,
     launch_chromium,
     start_server,
@@ -122,6 +124,11 @@ def stroke() -> Callable[[object, int], Callable[[], None]]:
         return draw
 
     return action
+
+
+def bare_click(page, i: int) -> Callable[[], None]:
+    """Click the bare Streamlit page's button (cnnviz.browser.bare_server): a rerun with nothing of ours."""
+    return page.locator(".st-key-bare_next button").click
 
 
 def timed_update() -> Callable[[object, int], Callable[[], None]]:
@@ -253,6 +260,12 @@ def main() -> int:
                     f"{statistics.median(server):7.0f} ms   {verdict}",
                     flush=True,
                 )
+            with bare_server() as bare_url:  # the floor: a rerun of a page with nothing of ours on it
+                times, server = measure(page, bare_url, "", bare_click, args.repeats)
+            print(
+                f"{'bare page':14s} {'button, Streamlit alone':26s} {statistics.median(times):6.0f} ms "
+                f"{p90(times):6.0f} ms {statistics.median(server):7.0f} ms   this machine's floor"
+            )
             browser.close()
     finally:
         stop_server(proc)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from app import SECTIONS  # noqa: E402
 from cnnviz.browser import (  # noqa: E402
     VIEWPORT,
+    bare_server,
     free_port,
     launch_chromium,
     start_server,
@@ -45,7 +45,6 @@ from cnnviz.browser import (  # noqa: E402
 
 COLD_TARGET_S, WARM_TARGET_S = 3.0, 1.5
 PAGES = [entry.url_path for entries in SECTIONS.values() for entry in entries]
-BARE_PAGE = 'import streamlit as st\n\nst.title("A bare Streamlit page")\nst.write("A title and one line.")\n'
 
 
 def visit(browser_or_context, url: str, server: list[float] | None = None) -> float:
@@ -72,14 +71,8 @@ def visit(browser_or_context, url: str, server: list[float] | None = None) -> fl
 
 def bare_visits(browser, visits: int) -> list[float]:
     """First visits, each in a new browser context, to a bare Streamlit page on a server of its own."""
-    with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "bare.py"
-        script.write_text(BARE_PAGE)
-        proc, url = start_server(free_port(), script=script)
-        try:
-            return [visit(browser, url) for _ in range(visits)]
-        finally:
-            stop_server(proc)
+    with bare_server() as url:
+        return [visit(browser, url) for _ in range(visits)]
 
 
 def main() -> int:
@@ -126,7 +119,7 @@ def main() -> int:
     floor = statistics.median(bare)
     typical = statistics.median(statistics.median(warm[path]) for path in PAGES)
     print(
-        f"bare Streamlit page (a title and a line), new browser: median {floor:.2f} s, max {max(bare):.2f} s:"
+        f"bare Streamlit page (a title, a button, a line), new browser: median {floor:.2f} s, max {max(bare):.2f} s:"
         f" this machine's floor; the median page's first visit is {typical / floor:.1f} times it"
     )
     return 0

@@ -91,6 +91,29 @@ def start_server(
     raise RuntimeError(f"streamlit did not become healthy within {timeout_s:.0f} s:\n{output}")
 
 
+BARE_PAGE = """import streamlit as st
+
+st.title("A bare Streamlit page")
+st.button("Next", key="bare_next")
+st.write("A title, a button and this line: what any Streamlit page costs on this machine.")
+"""
+
+
+@contextmanager
+def bare_server() -> Iterator[str]:
+    """The URL of a server of a bare Streamlit page (a title, a button, a line) with the app's
+    configuration: the machine's floor under any first visit and any rerun, which benchmarks print
+    beside their figures so that runs on machines of different speeds can be compared."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "bare.py"
+        script.write_text(BARE_PAGE)
+        proc, url = start_server(free_port(), script=script)
+        try:
+            yield url
+        finally:
+            stop_server(proc)
+
+
 def server_log(proc: subprocess.Popen) -> str:
     """What the server printed so far (for failure messages)."""
     log = proc.log  # type: ignore[attr-defined]
