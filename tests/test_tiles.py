@@ -154,3 +154,13 @@ def test_a_vote_is_the_models_own_prediction_drawn():
     probs = predict.predict_probs(digit, model)
     assert top == int(probs.argmax()) == 7 and prob == pytest.approx(float(probs.max()))
     assert "LeNet-5" in Elements(bars).text and f"Where it saw a {top}" in Elements(evidence).text
+
+
+def test_a_sample_digit_is_shown_with_exactly_its_pixels_and_a_text_name():
+    digit = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    (picture,) = Elements(predict_figs.digit_picture(digit, '7 "><script>')).find("img")
+    assert picture["alt"] == '7 "><script>'  # escaped in the markup, text once parsed
+    payload = base64.b64decode(picture["src"].removeprefix("data:image/png;base64,"))
+    shown = np.asarray(Image.open(io.BytesIO(payload)))
+    assert shown.shape == (28, 28, 3) and (shown == digit[..., None]).all()
+    assert "pixelated" in picture["style"] and picture["width"] == picture["height"] == str(predict_figs.SAMPLE_PX)

@@ -29,7 +29,8 @@ BARS_CSS = f"""
   border-bottom: 1px solid #bbb; background: repeating-linear-gradient(to top, #eee 0 1px, transparent 1px 25%); }}
 .cnnviz-bar-slot {{ flex: 1 1 0; height: 100%; display: flex; flex-direction: column; justify-content: flex-end;
   align-items: center; }}
-.cnnviz-bar {{ width: 100%; min-height: 1px; }}
+.cnnviz-bar {{ width: 100%; min-height: 1px; position: relative; }}
+.cnnviz-bar span {{ position: absolute; bottom: 100%; left: 50%; transform: translateX(-50%); white-space: nowrap; }}
 .cnnviz-bar-labels {{ display: flex; gap: 4px; height: {LABELS_PX}px; align-items: center; }}
 .cnnviz-bar-labels span {{ flex: 1 1 0; text-align: center; }}
 .cnnviz-bar-labels .cnnviz-bar-top {{ font-weight: 700; }}
@@ -39,11 +40,11 @@ BARS_CSS = f"""
 def probability_bars(probs: np.ndarray, title: str, height: int = 260) -> str:
     """The class probabilities, the winning class highlighted and its share written on it, so the margin shows."""
     top = int(np.argmax(probs))
-    slots = "".join(
+    slots = "".join(  # the winner's share sits on its bar, outside the flow: every bar is p of the plot's height
         f'<div class="cnnviz-bar-slot" title="digit {i}: {p * 100:.1f}%">'
+        f'<div class="cnnviz-bar" style="height: {p * 100:.1f}%; background: {TOP_COLOUR if i == top else BAR_COLOUR}">'
         + (f"<span>{p:.0%}</span>" if i == top else "")
-        + f'<div class="cnnviz-bar" style="height: {p * 100:.1f}%; '
-        f'background: {TOP_COLOUR if i == top else BAR_COLOUR}"></div></div>'
+        + "</div></div>"
         for i, p in enumerate(probs.tolist())
     )
     names = "".join(
@@ -97,6 +98,18 @@ def steps_strip(steps: tuple[predict.Step, ...]) -> str:
         for step in steps
     )
     return f'<style>{STEPS_CSS}</style><div class="cnnviz-steps">{figures}</div>'
+
+
+SAMPLE_PX = 168  # a sample digit's picture: 28 px enlarged six times, pixel by pixel
+
+
+def digit_picture(image: np.ndarray, name: str) -> str:
+    """A grey (H, W) uint8 digit as the pixels it has, enlarged: what a sample looks like before it is prepared."""
+    uri = png_data_uri(np.repeat(image[..., None], 3, axis=2))
+    return (
+        f'<img src="{uri}" alt="{html.escape(name)}" width="{SAMPLE_PX}" height="{SAMPLE_PX}" '
+        'style="image-rendering: pixelated; display: block; border: 1px solid #d0d2d8">'
+    )
 
 
 def vote(

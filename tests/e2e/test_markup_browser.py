@@ -3,10 +3,12 @@ per-rerun sanitising, redrawn only when they change, and never able to run or fe
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
 from cnnviz.browser import EXCEPTION, collect_console_errors, wait_for_app, wait_for_rerun
+from cnnviz.figures import predict as predict_figs
 
 pytestmark = pytest.mark.e2e
 MAIN = '[data-testid="stMain"]'
@@ -73,3 +75,18 @@ def test_an_unchanged_block_is_not_drawn_again(page, app_url):
     assert picture.get_attribute("data-seen") == "before"  # the same node: not parsed and drawn again
     assert page.locator(EXCEPTION).count() == 0
     assert errors == []
+
+
+def test_each_probability_bar_is_as_tall_as_its_share_of_the_plot(page, app_url):
+    """The winner's share is written on its bar; it must not take room from the bar (a 100% bar once
+    stopped short of the 100% line by that label's height)."""
+    page.goto(f"{app_url}/home")
+    wait_for_app(page)
+    probs = np.array([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    probs[[0, 3, 8]] = [0.25, 0.5, 0.25]
+    for shares in (probs, np.eye(10)[3]):
+        draw(page, predict_figs.probability_bars(shares, "votes", height=220))
+        plot = page.locator("#markup-test .cnnviz-bar-plot").bounding_box()
+        heights = [bar.bounding_box()["height"] for bar in page.locator("#markup-test .cnnviz-bar").all()]
+        inner = plot["height"] - 1  # the plot's bottom border
+        assert heights == pytest.approx([max(p * inner, 1) for p in shares], abs=1.0)

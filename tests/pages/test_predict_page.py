@@ -37,6 +37,8 @@ def test_sample_digits_are_predicted_by_every_shipped_model(app, index):
     lines = predictions(app)
     assert not app.exception and len(lines) >= 2
     assert all(f"Prediction: {labels[index]} (" in line for line in lines)
+    (picture,) = [body for body in markup(app) if f'alt="MNIST test digit labelled {labels[index]}"' in body]
+    assert picture.startswith('<img src="data:image/png;base64,')  # the sample itself, beside its slider
 
 
 @pytest.mark.parametrize("method", sorted(explain.EXPLANATIONS))
