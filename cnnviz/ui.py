@@ -515,7 +515,8 @@ PROJECTOR_CSS = """
 [data-testid="stMain"] input, [data-testid="stMain"] textarea,
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 20px !important; }
 [data-testid="stMain"] code { font-size: 18px !important; }
-[data-testid="stMain"] :is(.cnnviz-tiles-title, .cnnviz-colourbar-ticks, .cnnviz-colourbar-unit, .cnnviz-barchart) {
+[data-testid="stMain"] :is(.cnnviz-tiles-title, .cnnviz-colourbar-ticks, .cnnviz-colourbar-unit, .cnnviz-barchart,
+  .cnnviz-layers) {
   font-size: 20px !important;
 }
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; padding-left: 3.5rem; padding-right: 1.5rem; }

@@ -27,23 +27,7 @@ first.metric("Parameters", f"{params:,}")
 second.metric("MACs per image", f"{macs:,}")
 third.metric("Input", f"{model.in_channels}×{model.input_size}×{model.input_size}")
 table = layer_table.table_rows(rows)
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    height=35 * (len(table) + 1) + 3,
-    key="arch_table",
-    column_config={
-        "layer": st.column_config.TextColumn(width="small"),
-        "settings": st.column_config.TextColumn(width="medium"),
-        "output shape": st.column_config.TextColumn(width="small"),
-        "parameters": st.column_config.NumberColumn(format="localized"),
-        "MACs": st.column_config.NumberColumn(format="localized"),
-        "share of parameters": st.column_config.ProgressColumn(
-            "share", format="percent", min_value=0, max_value=1, width="small"
-        ),
-    },
-)
+ui.html(figs.layer_table_html(table), "arch_table")
 st.markdown(
     "Each row is one layer, in the order an image goes through them. **Output shape** is channels × "
     "height × width (or a flat vector after `flatten`); **parameters** are the numbers training "

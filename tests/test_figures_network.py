@@ -108,3 +108,17 @@ def test_pooled_output_carries_the_colour_bar_the_input_shares():
     grid, pooled = data[0], data[1]
     assert grid["showscale"] is False and pooled.get("showscale", True)
     assert (grid["zmin"], grid["zmax"], grid["colorscale"]) == (pooled["zmin"], pooled["zmax"], pooled["colorscale"])
+
+
+def test_the_layer_table_shows_every_row_with_its_numbers_and_share():
+    rows = layer_table.layer_table(weights.load_pretrained("lenet5"))
+    table = layer_table.table_rows(rows)
+    markup = figs.layer_table_html(table)
+    body = markup.split("<tbody>", 1)[1]
+    assert body.count("<tr>") == len(rows) + 1  # every layer, then the totals
+    for row in table:
+        assert f'<td class="layer">{row["layer"]}</td>' in body and f'<td class="num">{row["MACs"]:,}</td>' in body
+        assert f"<span>{row['share of parameters']:.1%}</span>" in body
+    hostile = [{**table[0], "layer": "<script>x</script>", "settings": '"><img src=x>'}]
+    escaped = figs.layer_table_html(hostile)
+    assert "<script>" not in escaped and "<img" not in escaped and "&lt;script&gt;" in escaped

@@ -8,6 +8,7 @@ st.plotly_chart validates every figure itself (the tests validate each builder's
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -185,6 +186,48 @@ def class_scores(logits: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]
                 for text, x in (("Class scores (logits)", 0.23), ("Softmax probabilities", 0.77))
             ],
         ),
+    )
+
+
+LAYER_TABLE_CSS = """
+.cnnviz-layers { border-collapse: collapse; width: 100%; font-size: 0.875rem; color: #31333f; }
+.cnnviz-layers th, .cnnviz-layers td { padding: 4px 10px; border-bottom: 1px solid #e6e9ef; text-align: left;
+  white-space: nowrap; }
+.cnnviz-layers th { font-weight: 600; color: rgba(49, 51, 63, 0.7); border-bottom: 2px solid #d0d2d8; }
+.cnnviz-layers .num { text-align: right; font-variant-numeric: tabular-nums; }
+.cnnviz-layers .settings { white-space: normal; }
+.cnnviz-layers tr:last-child td { font-weight: 700; border-bottom: none; border-top: 2px solid #d0d2d8; }
+.cnnviz-share { display: flex; align-items: center; gap: 6px; min-width: 7em; }
+.cnnviz-share i { display: block; height: 8px; background: #0068c9; border-radius: 2px; }
+.cnnviz-share span { flex: none; }
+"""
+LAYER_COLUMNS = ("layer", "type", "settings", "output shape", "parameters", "share of parameters", "MACs")
+NUMBER_COLUMNS = {"parameters", "MACs"}
+SHARE_EM = 4  # a share bar at 100% (the totals row) is this wide
+
+
+def _layer_cell(column: str, value) -> str:
+    """One cell of the layer table: numbers right-aligned, the share as a bar with its percentage, text escaped."""
+    if column in NUMBER_COLUMNS:
+        return f'<td class="num">{value:,}</td>'
+    if column == "share of parameters":
+        bar = f'<i style="width: {SHARE_EM * value:.2f}em"></i><span>{value:.1%}</span>'
+        return f'<td><div class="cnnviz-share">{bar}</div></td>'
+    return f'<td class="{column.replace(" ", "-")}">{html.escape(str(value))}</td>'
+
+
+def layer_table_html(table: list[dict]) -> str:
+    """layer_table.table_rows as one static HTML table, the totals row last. Streamlit's data grid cost
+    the Architecture page's first visit 1.4 MB of script, and its canvas-drawn cells kept their small
+    font in projector mode; ten rows need neither scrolling nor sorting."""
+    head = "".join(
+        f'<th class="{"num" if c in NUMBER_COLUMNS else ""}">{"share" if c.startswith("share") else c}</th>'
+        for c in LAYER_COLUMNS
+    )
+    body = "".join(f"<tr>{''.join(_layer_cell(c, row[c]) for c in LAYER_COLUMNS)}</tr>" for row in table)
+    return (
+        f"<style>{LAYER_TABLE_CSS}</style>"
+        f'<table class="cnnviz-layers"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     )
 
 

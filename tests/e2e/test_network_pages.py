@@ -47,6 +47,8 @@ def test_architecture_table_ends_with_totals(page, app_url):
     errors = collect_console_errors(page)
     open_from_sidebar(page, app_url, "Architecture")
     expect(page.locator(f'{MAIN} [data-testid="stMetricValue"]').first).to_have_text("421,642")
-    expect(page.locator(f'{MAIN} [data-testid="stDataFrame"]')).to_be_visible()
+    rows = page.locator(f"{MAIN} .st-key-arch_table table.cnnviz-layers tbody tr")
+    expect(rows.last).to_contain_text("Total")
+    expect(rows.last.locator("td.num").first).to_have_text("421,642")
     assert page.locator(EXCEPTION).count() == 0
     assert errors == []

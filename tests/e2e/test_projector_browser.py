@@ -56,7 +56,7 @@ PAGES = {
     "playground": ("", None, [".st-key-pg_next", ".st-key-output_fig"]),
     "pooling": ("", None, [".st-key-pool_next", ".st-key-pool_figure"]),
     "transposed": ("", None, [".st-key-tc_scatter_next", ".st-key-tc_scatter_canvas"]),
-    "architecture": ("", None, [".st-key-arch_model", f'{MAIN} [data-testid="stDataFrame"]']),
+    "architecture": ("", None, [".st-key-arch_model", f"{MAIN} .st-key-arch_table table"]),
     "feature-maps": ("", None, [f'{MAIN} [data-testid="stMetric"]', ".st-key-fm_grid_conv1"]),
     "train": ("train_size=500&train_epochs=1", start_training, [".st-key-train_start", ".st-key-train_curves"]),
     "predict": ("", draw_stroke, ["canvas.upper-canvas", ".st-key-bars_simplecnn"]),

@@ -1,6 +1,9 @@
 """AppTest for the architecture page: the table, the totals, and the FC-vs-conv comparison."""
 
+import re
+
 import pytest
+from figures import markup
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import layer_table, models, weights
@@ -23,9 +26,14 @@ def test_table_and_totals_for_each_model(app):
         params, macs = layer_table.totals(layer_table.layer_table(model))
         assert metrics(app)["Parameters"] == f"{sum(p.numel() for p in model.parameters()):,}" == f"{params:,}"
         assert metrics(app)["MACs per image"] == f"{macs:,}"
-        table = app.dataframe[0].value
-        assert list(table["layer"]) == [n for n, _ in model.layers.named_children()] + ["Total"]
-        assert table["parameters"].iloc[-1] == params
+        (table,) = [body for body in markup(app) if 'class="cnnviz-layers"' in body]
+        names = re.findall(r'<td class="layer">([^<]*)</td>', table)
+        assert names == [n for n, _ in model.layers.named_children()] + ["Total"]
+        assert table.endswith(
+            f'<td class="num">{params:,}</td><td><div class="cnnviz-share">'
+            f'<i style="width: 4.00em"></i><span>100.0%</span></div></td>'
+            f'<td class="num">{macs:,}</td></tr></tbody></table>'
+        )
 
 
 def test_why_convolution_follows_the_chosen_layer(app):
