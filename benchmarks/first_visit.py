@@ -14,9 +14,9 @@ skeletons included). The server's part of a new browser's visit runs from the pa
 websocket to the end of the first script run. Prints each against the targets (3 s fresh server,
 1.5 s first visit).
 
-It also times first visits to a bare Streamlit page (a title and a line of text, served with the
-app's configuration): the floor under any page of any Streamlit app on this machine, so that runs
-on machines of different speeds can be compared as a ratio to it.
+It also times first visits to a bare Streamlit page (a title, a button and a line, served with
+the app's configuration; cnnviz.browser.bare_server): the floor under any page of any Streamlit app
+on this machine, so that runs on machines of different speeds can be compared as a ratio to it.
 """
 
 from __future__ import annotations

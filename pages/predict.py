@@ -56,8 +56,9 @@ def sample_image():
     from PIL import Image
 
     image, label, _ = ui.sample_digit("Sample digit", "pred_sample")
-    ui.html(figs.digit_picture(image, f"MNIST test digit labelled {label}"), "pred_sample_picture")
-    st.caption(f"MNIST test digit labelled {label}")
+    name = f"MNIST test digit labelled {label}"
+    ui.html(figs.digit_picture(image, name), "pred_sample_picture")
+    st.caption(name)
     return Image.fromarray(image)
 
 

@@ -88,12 +88,17 @@ STEPS_CSS = """
 """
 
 
+def grey_png_uri(image: np.ndarray) -> str:
+    """A grey (H, W) uint8 picture as an RGB PNG data: URI (the stages and the samples are shown alike)."""
+    return png_data_uri(np.repeat(image[..., None], 3, axis=2))
+
+
 def steps_strip(steps: tuple[predict.Step, ...]) -> str:
     """The preprocessing stages side by side, each picture over its title: one block of HTML, where
     a column and an image element per stage made each pen stroke send a dozen more messages and
     fetch every stage's picture."""
     figures = "".join(
-        f'<figure><img src="{png_data_uri(np.repeat(step.image[..., None], 3, axis=2))}" '
+        f'<figure><img src="{grey_png_uri(step.image)}" '
         f'alt="{html.escape(step.title)}"><figcaption>{html.escape(step.title)}</figcaption></figure>'
         for step in steps
     )
@@ -105,9 +110,8 @@ SAMPLE_PX = 168  # a sample digit's picture: 28 px enlarged six times, pixel by 
 
 def digit_picture(image: np.ndarray, name: str) -> str:
     """A grey (H, W) uint8 digit as the pixels it has, enlarged: what a sample looks like before it is prepared."""
-    uri = png_data_uri(np.repeat(image[..., None], 3, axis=2))
     return (
-        f'<img src="{uri}" alt="{html.escape(name)}" width="{SAMPLE_PX}" height="{SAMPLE_PX}" '
+        f'<img src="{grey_png_uri(image)}" alt="{html.escape(name)}" width="{SAMPLE_PX}" height="{SAMPLE_PX}" '
         'style="image-rendering: pixelated; display: block; border: 1px solid #d0d2d8">'
     )
 
